@@ -1,0 +1,73 @@
+"""The searchable corpus: one or more segmented documents flattened into a list of sentences (rows)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+from qa.article import text_sha256
+from qa.document import Document, Sentence, Unit
+
+# Recorded in the index metadata: a change here (or in the segmentation) makes old indexes stale.
+PASSAGE_FORMAT = "sentence"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One retrievable sentence: where it sits in which document."""
+
+    document: Document
+    sentence: Sentence
+
+    @property
+    def unit(self) -> Unit:
+        return self.document.unit_of(self.sentence)
+
+
+class Corpus:
+    """Sentences of several documents, addressed by row number (the row of the FAISS and BM25 indexes)."""
+
+    def __init__(self, documents: list[Document]):
+        ids = [d.doc_id for d in documents]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"document ids must be unique, got {ids!r}")
+        self.documents = documents
+        self.rows = [Row(d, s) for d in documents for s in d.sentences]
+        self._idf: dict[str, float] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def passages(self) -> list[str]:
+        """What is embedded and keyword-indexed for each row."""
+        return [row.sentence.text for row in self.rows]
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """Identity of the documents' texts (one document: the sha256 of its text)."""
+        if len(self.documents) == 1:
+            return text_sha256(self.documents[0].source)
+        digest = hashlib.sha256()
+        for d in self.documents:
+            digest.update(f"{d.doc_id}\0{text_sha256(d.source)}\n".encode())
+        return digest.hexdigest()
+
+    @functools.cached_property
+    def chunking(self) -> dict:
+        """Chunking settings for the index metadata, with a fingerprint of the segmentation itself."""
+        layout = [(r.document.doc_id, r.sentence.pieces) for r in self.rows]
+        fingerprint = hashlib.sha256(json.dumps(layout).encode()).hexdigest()
+        return {"passage": PASSAGE_FORMAT, "sentences": len(self.rows), "segmentation_sha256": fingerprint}
+
+    def idf(self, word: str) -> float:
+        """Inverse sentence frequency of `word` (substring match, so segmentation differences do not matter).
+
+        A word the corpus never contains gets the highest weight: a question about it cannot be answered here.
+        """
+        if word not in self._idf:
+            frequency = sum(1 for row in self.rows if word in row.sentence.text)
+            self._idf[word] = math.log(1.0 + len(self.rows) / (frequency + 0.5))
+        return self._idf[word]

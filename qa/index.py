@@ -1,0 +1,169 @@
+"""Dense half of retrieval: a FAISS inner-product index over normalised sentence vectors, with self-describing metadata."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+FORMAT_VERSION = 1
+INDEX_FILE = "sentences.faiss"
+METADATA_FILE = "metadata.json"
+
+
+class PassageEncoder(Protocol):
+    model_id: str
+    source_sha256: str
+
+    def encode_passages(self, texts: list[str], batch_size: int = ..., show_progress: bool = ...) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class IndexMetadata:
+    """What built an index; an index is reused only when document, model and chunking all match."""
+
+    document_sha256: str
+    model_id: str
+    model_source_sha256: str
+    chunking: dict
+    count: int
+    dimension: int
+    versions: dict
+    built_at: str
+    build_seconds: float
+    format_version: int = FORMAT_VERSION
+
+    def mismatch(self, expected: "IndexMetadata") -> str | None:
+        """Why this index cannot serve `expected` (None when it can)."""
+        for name in ("format_version", "document_sha256", "model_id", "model_source_sha256", "chunking", "count"):
+            if getattr(self, name) != getattr(expected, name):
+                return f"{name} differs (index has {getattr(self, name)!r}, need {getattr(expected, name)!r})"
+        return None
+
+
+def library_versions() -> dict:
+    versions = {}
+    for package in ("faiss-cpu", "sentence-transformers", "transformers", "torch", "dalian-qa"):
+        try:
+            versions[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+class DenseIndex:
+    """Exact inner-product search (IndexFlatIP): at a few thousand sentences, exact is fast and loses nothing."""
+
+    def __init__(self, index: faiss.Index, metadata: IndexMetadata):
+        self._index = index
+        self.metadata = metadata
+
+    @classmethod
+    def build(
+        cls,
+        texts: list[str],
+        encoder: PassageEncoder,
+        document_sha256: str,
+        chunking: dict,
+        batch_size: int = 32,
+        show_progress: bool = False,
+    ) -> "DenseIndex":
+        started = time.perf_counter()
+        if texts:
+            vectors = encoder.encode_passages(texts, batch_size=batch_size, show_progress=show_progress)
+        else:
+            vectors = np.zeros((0, 384), dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        meta = IndexMetadata(
+            document_sha256=document_sha256,
+            model_id=encoder.model_id,
+            model_source_sha256=encoder.source_sha256,
+            chunking=chunking,
+            count=len(texts),
+            dimension=int(vectors.shape[1]),
+            versions=library_versions(),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            build_seconds=round(time.perf_counter() - started, 3),
+        )
+        return cls(index, meta)
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row, cosine) best first for one L2-normalised query vector."""
+        if len(self) == 0 or k <= 0:
+            return []
+        query = np.ascontiguousarray(query_vector.reshape(1, -1), dtype=np.float32)
+        scores, rows = self._index.search(query, min(k, len(self)))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def save(self, directory: Path) -> None:
+        """Write atomically: a crash leaves the old index or the new one, never half of each."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=directory) as tmp:
+            faiss.write_index(self._index, os.path.join(tmp, INDEX_FILE))
+            Path(tmp, METADATA_FILE).write_text(json.dumps(asdict(self.metadata), ensure_ascii=False, indent=2) + "\n")
+            os.replace(os.path.join(tmp, INDEX_FILE), directory / INDEX_FILE)
+            os.replace(os.path.join(tmp, METADATA_FILE), directory / METADATA_FILE)
+
+    @classmethod
+    def load(cls, directory: Path) -> "DenseIndex":
+        """Read an index; raises OSError/ValueError when files are missing or unreadable."""
+        raw = json.loads((directory / METADATA_FILE).read_text())
+        meta = IndexMetadata(**raw)
+        index = faiss.read_index(str(directory / INDEX_FILE))
+        if index.ntotal != meta.count or index.d != meta.dimension:
+            raise ValueError(f"index holds {index.ntotal} x {index.d} vectors, metadata says {meta.count} x {meta.dimension}")
+        return cls(index, meta)
+
+
+def load_or_build(
+    directory: Path,
+    texts: list[str],
+    encoder: PassageEncoder,
+    document_sha256: str,
+    chunking: dict,
+    batch_size: int = 32,
+) -> DenseIndex:
+    """The index in `directory` when it matches this document, model and chunking; else rebuild it, saying why."""
+    expected = IndexMetadata(
+        document_sha256=document_sha256,
+        model_id=encoder.model_id,
+        model_source_sha256=encoder.source_sha256,
+        chunking=chunking,
+        count=len(texts),
+        dimension=0,
+        versions={},
+        built_at="",
+        build_seconds=0.0,
+    )
+    reason: str | None
+    if not (directory / METADATA_FILE).exists() or not (directory / INDEX_FILE).exists():
+        reason = f"no index in {directory}"
+    else:
+        try:
+            index = DenseIndex.load(directory)
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            reason = f"the index in {directory} is unreadable ({error})"
+        else:
+            reason = index.metadata.mismatch(expected)
+            if reason is None:
+                return index
+            reason = f"the index in {directory} is stale: {reason}"
+    print(f"Building the sentence index: {reason}.", file=sys.stderr)
+    index = DenseIndex.build(texts, encoder, document_sha256, chunking, batch_size=batch_size, show_progress=True)
+    index.save(directory)
+    print(f"Index built in {index.metadata.build_seconds:.1f} s ({len(index)} sentences) -> {directory}", file=sys.stderr)
+    return index

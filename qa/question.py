@@ -1,0 +1,140 @@
+"""Question intake: cleaning, truncation, script normalisation and the kind of answer a question expects."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from qa.errors import EmptyQuestionError
+from qa.text import is_english, to_simplified, word_tokens
+
+# Expected answer kinds; "phrase" is the fallback for what/how/why questions.
+NUMBER, DATE, DURATION, PERSON, PLACE, ORG, NAMED, LIST, PHRASE = (
+    "number", "date", "duration", "person", "place", "org", "named", "list", "phrase"
+)
+
+# Measure words and units that may follow 多少 / 几 in a question; the answer must carry a compatible one.
+UNITS = sorted(
+    "处 个 名 人 人次 位 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 户 万户 栋 所 条 座 项 件 家 支 场 次 "
+    "辆 吨 亩 类 批 年 岁 天 分钟 小时 倍 座 台 套 间 万人 万个 届".split(),
+    key=len,
+    reverse=True,
+)
+# Units that count the same thing: "多少人参加" is answered by "近3000名".
+UNIT_EQUIVALENTS = {
+    "人": {"人", "名", "人次", "位", "万人", "余人", "万名"},
+    "名": {"人", "名", "位", "万人"},
+    "元": {"元", "万元", "亿元"},
+    "万元": {"元", "万元", "亿元"},
+    "亿元": {"元", "万元", "亿元"},
+    "平方米": {"平方米", "万平方米"},
+    "公里": {"公里", "千米"},
+    "个": {"个", "万个"},
+    "户": {"户", "万户"},
+}
+
+_PATTERNS_ZH: list[tuple[str, str]] = [
+    (DURATION, r"多久|多长时间|多少(分钟|小时|天|年)|几(分钟|个?小时|天|年)(?!级)"),
+    (DATE, r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间|哪个时间|日期|时间是"),
+    (LIST, r"哪些|哪几|有什么(内容|措施|项目|举措)|包括什么|包括哪|分别是|分别为"),
+    (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批]|多大|多高|多深|多宽|多重|比重|占比|百分之几|几成|第几"),
+    (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
+    (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
+    (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
+    (NAMED, r"什么(计划|工程|项目|行动|活动|模式|品牌|称号|体系|口号|目标|理念|思想|机制|制度|政策|名称)|叫什么|称为什么|被称为|名称|什么称号"),
+]
+_PATTERNS_EN: list[tuple[str, str]] = [
+    (DURATION, r"\bhow long\b"),
+    (NUMBER, r"\bhow (many|much|deep|high|big|large)\b|\bwhat (percentage|share|proportion|number)\b"),
+    (DATE, r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b"),
+    (PERSON, r"\bwho(m|se)?\b|\bwhat is the name of the (person|engineer|manager|director|resident|reporter)"),
+    (ORG, r"\bwhich (company|organi[sz]ation|enterprise|group|university|school|department)\b"),
+    (PLACE, r"\bwhere\b|\bwhich (district|city|street|community|place|area|province)\b"),
+    (LIST, r"\bwhat (are|were) the\b.*\b(items|measures|projects|actions)\b|\blist\b"),
+    (NAMED, r"\bwhat is the name\b|\bwhat (programme|program|project|campaign|initiative|plan|title)\b|\bcalled\b"),
+]
+
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question ready for retrieval and extraction."""
+
+    text: str  # cleaned (what the user asked, minus control characters and extra spaces, maybe truncated)
+    simplified: str  # `text` in Simplified characters: what is matched against the article
+    english: bool
+    kind: str  # the expected answer kind (NUMBER, DATE, … PHRASE)
+    unit: str | None  # for NUMBER: the measure word asked for ("多少处" -> "处")
+    words: tuple[str, ...]  # content words of `simplified`
+    truncated: bool
+
+
+def clean_question(raw: str) -> str:
+    """Drop control and format characters, fold whitespace; keep everything a person would read."""
+    if not isinstance(raw, str):
+        raise TypeError(f"question must be a str, got {type(raw).__name__}")
+    kept = []
+    for char in raw:
+        if char in "\t\n\r\u3000" or unicodedata.category(char) == "Zs":
+            kept.append(" ")
+        elif unicodedata.category(char) not in _CONTROL:
+            kept.append(char)
+    return re.sub(r" {2,}", " ", "".join(kept)).strip()
+
+
+def analyse_question(raw: str, max_chars: int) -> Question:
+    """Clean, truncate to `max_chars` and classify a question; empty questions raise EmptyQuestionError.
+
+    >>> q = analyse_question("2022年大连建成了多少处口袋公园？", 300)
+    >>> (q.kind, q.unit)
+    ('number', '处')
+    """
+    text = clean_question(raw)
+    if not text:
+        raise EmptyQuestionError("The question is empty: type a question about the article, e.g. “渤海大道什么时候全线通车？”.")
+    truncated = len(text) > max_chars
+    if truncated:
+        text = text[:max_chars]
+    simplified = to_simplified(text)
+    english = is_english(simplified)
+    kind = _classify(simplified.lower(), _PATTERNS_EN if english else _PATTERNS_ZH)
+    unit = _asked_unit(simplified) if kind == NUMBER and not english else None
+    return Question(
+        text=text,
+        simplified=simplified,
+        english=english,
+        kind=kind,
+        unit=unit,
+        words=tuple(word_tokens(simplified)),
+        truncated=truncated,
+    )
+
+
+def _classify(text: str, patterns: list[tuple[str, str]]) -> str:
+    for kind, pattern in patterns:
+        if re.search(pattern, text):
+            return kind
+    return PHRASE
+
+
+def _asked_unit(text: str) -> str | None:
+    """The measure word after 多少/几 ("多少处" -> "处", "多少万户" -> "万户"); None when there is none."""
+    match = re.search(r"(?:多少|几)(.{0,4})", text)
+    if match is None:
+        return None
+    tail = match.group(1)
+    for unit in UNITS:
+        if tail.startswith(unit):
+            return unit
+    return None
+
+
+def units_compatible(asked: str, found: str | None) -> bool:
+    """Whether a span's unit answers a question asking for `asked`."""
+    if found is None:
+        return False
+    if asked == found or found.endswith(asked):
+        return True
+    return found in UNIT_EQUIVALENTS.get(asked, set())

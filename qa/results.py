@@ -1,0 +1,55 @@
+"""What `qa.answer` returns: an `Answer` with its `Evidence`, small frozen dataclasses with character offsets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence of the document that supports (or, for `found=False`, comes closest to) the answer.
+
+    `start`/`end` index the document text as read from its file, so `source[start:end] == text`
+    for every sentence that no page break cuts. A sentence cut by a page break or a photo caption
+    is joined into one `text`; `pieces` then lists the source slices whose concatenation is `text`.
+    """
+
+    text: str
+    start: int
+    end: int
+    score: float
+    doc_id: str
+    location: str  # where it sits, for people: "第2部分 · 第3段", "图片说明", "速览 · … · 第1段"
+    section: str  # the heading of its section ("" when the document has none)
+    paragraph: int  # 1-based paragraph number within its section
+    paragraph_text: str
+    paragraph_start: int
+    paragraph_end: int
+    pieces: tuple[tuple[int, int], ...]
+    paragraph_pieces: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question.
+
+    `text` is an exact span of the document ("" when `found` is False) that lies inside
+    `evidence[0]`; `start`/`end` are its offsets in the document (None when not found).
+    `score` in [0, 1] estimates the probability that the answer is right (see `qa.scoring`).
+    """
+
+    question: str  # the question as answered (after cleaning and truncation)
+    text: str
+    found: bool
+    score: float
+    start: int | None
+    end: int | None
+    doc_id: str | None
+    evidence: list[Evidence]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    notes: list[str] = field(default_factory=list)  # e.g. "question truncated to 500 characters"
+    method: str = ""  # which extractor produced the span ("rules", "reader", "")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (tuples become lists)."""
+        return asdict(self)

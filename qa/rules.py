@@ -1,0 +1,144 @@
+"""Span rules: typed answer candidates (numbers with units, dates, people, places, organisations, quoted names, lists) in a sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jieba.posseg as posseg
+
+from qa.question import DATE, DURATION, LIST, NAMED, NUMBER, ORG, PERSON, PHRASE, PLACE, UNITS, Question
+
+_DIGITS = r"\d+(?:\.\d+)?"
+_CN_DIGITS = r"[一二两三四五六七八九十百千]+"
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS if u not in ("年", "天", "分钟", "小时", "岁"))
+# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支: qualifiers stay inside the span.
+NUMBER_RE = re.compile(
+    rf"(?:近|约|逾|超过|超|共计)?(?:{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT}))?|{_CN_DIGITS}(?:{_UNIT_ALT}))"
+    r"(?:左右|以上|多)?"
+)
+DATE_RE = re.compile(
+    r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|初|末|底|上半年|下半年)?"
+    r"|\d{1,2}月\d{1,2}日|\d{1,2}月(?:份|初|底)?"
+    r"|(?:今年|去年|明年|当年|本季)(?:上半年|下半年|以来|初|底)?|每到周[一二三四五六日天]|近年来|一年多来|近日|连日来"
+)
+DURATION_RE = re.compile(
+    r"(?:近|约)?(?:\d+|[一二两三四五六七八九十几半]+)(?:个)?(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
+)
+QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
+LIST_RE = re.compile(
+    r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
+)
+_PLACE_SUFFIX = re.compile(r"(区|市|县|镇|乡|村|街道|社区|小区|广场|大院|路|站|港|湾|岛|省|城|园)$")
+_ORG_SUFFIX = re.compile(
+    r"(公司|集团|大学|学院|中心|委员会|政府|工会|妇联|团委|部|办|局|厅|组织|协会|队伍|工作室|超市|银行|企业|党委|工委)$"
+)
+_NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "eng", "vn", "an", "l", "b"}
+_PERSON_FLAGS = {"nr", "nrfg", "nrt"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A typed candidate inside a text: `text == source_text[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+def candidates(question: Question, text: str) -> list[Span]:
+    """Every span of `text` whose form fits the kind of answer `question` expects.
+
+    >>> [s.text for s in candidates(analyse_question("建成了多少处口袋公园？", 300), "建成112处口袋公园及多处停车场")]
+    ['112处']
+    """
+    kind = question.kind
+    if kind == NUMBER:
+        spans = [s for s in _regex_spans(NUMBER_RE, text, NUMBER) if not _is_year(s.text)]
+        if question.unit is not None:
+            from qa.question import units_compatible
+
+            spans = [s for s in spans if units_compatible(question.unit, _unit_of(s.text))]
+        return spans
+    if kind == DATE:
+        return _regex_spans(DATE_RE, text, DATE)
+    if kind == DURATION:
+        return _regex_spans(DURATION_RE, text, DURATION)
+    if kind == NAMED:
+        return _quoted_spans(text)
+    if kind == LIST:
+        return _regex_spans(LIST_RE, text, LIST)
+    if kind == PERSON:
+        return [s for s in _word_spans(text) if s.kind == PERSON]
+    if kind in (PLACE, ORG):
+        suffix = _PLACE_SUFFIX if kind == PLACE else _ORG_SUFFIX
+        return [s for s in _noun_phrases(text) if suffix.search(s.text)]
+    assert kind == PHRASE, kind
+    return _clauses(text)
+
+
+def _regex_spans(pattern: re.Pattern, text: str, kind: str) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group(0), kind) for m in pattern.finditer(text) if m.group(0)]
+
+
+def _is_year(number: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}", number))
+
+
+def _unit_of(number: str) -> str | None:
+    match = re.search(rf"(%|{_UNIT_ALT})(?:左右|以上|多)?$", number)
+    return match.group(1) if match else None
+
+
+def _quoted_spans(text: str) -> list[Span]:
+    spans = []
+    for m in QUOTED_RE.finditer(text):
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        spans.append(Span(m.start(group), m.end(group), m.group(group), NAMED))
+    return spans
+
+
+def _words(text: str) -> list[tuple[int, int, str, str]]:
+    out, position = [], 0
+    for pair in posseg.cut(text):
+        out.append((position, position + len(pair.word), pair.word, pair.flag))
+        position += len(pair.word)
+    return out
+
+
+def _word_spans(text: str) -> list[Span]:
+    return [
+        Span(s, e, w, PERSON)
+        for s, e, w, flag in _words(text)
+        if flag in _PERSON_FLAGS and 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)
+    ]
+
+
+def _noun_phrases(text: str) -> list[Span]:
+    """Every run of consecutive noun-like words (a place or an organisation is such a run: 西岗区香炉礁街道香川社区)."""
+    spans: list[Span] = []
+    run: list[tuple[int, int, str, str]] = []
+    for word in _words(text) + [(len(text), len(text), "", "x")]:
+        if word[3] in _NOUNISH or (run and word[3] in {"m", "q"}):
+            run.append(word)
+            continue
+        for i in range(len(run)):
+            for j in range(i, len(run)):
+                start, end = run[i][0], run[j][1]
+                if 2 <= end - start <= 24:
+                    spans.append(Span(start, end, text[start:end], PHRASE))
+        run = []
+    return spans
+
+
+def _clauses(text: str) -> list[Span]:
+    spans, start = [], 0
+    for m in re.finditer(r"[，,；;：:。！？!?、]|$", text):
+        piece = text[start : m.start()]
+        stripped = piece.strip("“”\"' ")
+        if stripped:
+            offset = start + piece.index(stripped)
+            spans.append(Span(offset, offset + len(stripped), stripped, PHRASE))
+        start = m.end()
+    return spans

@@ -1,0 +1,54 @@
+"""One explicit, serialisable settings object for the whole pipeline."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+
+def default_cache_dir() -> Path:
+    """Where built models live: $QA_CACHE_DIR, else ~/.cache/dalian-qa (never inside the repository)."""
+    env = os.environ.get("QA_CACHE_DIR")
+    if env is not None and env.strip():
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "dalian-qa"
+
+
+def default_index_dir() -> Path:
+    """The index of the shipped article: $QA_INDEX_DIR, else `index/` at the top of the repository."""
+    env = os.environ.get("QA_INDEX_DIR")
+    if env is not None and env.strip():
+        return Path(env).expanduser()
+    return REPO_DIR / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline. Values recorded in the index metadata are marked (index)."""
+
+    cache_dir: Path | None = None  # None: default_cache_dir()
+    index_dir: Path | None = None  # None: default_index_dir()
+    max_question_chars: int = 300  # longer questions are cut, with a note in the answer
+    dense_candidates: int = 30  # sentences taken from FAISS before fusion
+    keyword_candidates: int = 30  # sentences taken from BM25 before fusion
+    rrf_k: int = 60  # reciprocal-rank-fusion constant
+    evidence_count: int = 5  # sentences returned as evidence
+    use_reader: bool = True  # use the trained reader when its weights are shipped
+    answer_threshold: float | None = None  # None: the threshold shipped with the scorer
+    embed_batch_size: int = 32
+
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else default_cache_dir()
+
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir if self.index_dir is not None else default_index_dir()
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
