@@ -1,0 +1,73 @@
+"""Benchmark of the answering pipeline on this machine: prints figures, asserts nothing.
+
+    .venv/bin/python scripts/benchmark.py [--questions 100]
+
+Figures: time from process start to the first answer (with a built index, in a fresh process), per-question
+latency p50/p95 by stage after warm-up, index build time, and peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+FIRST_ANSWER = """
+import time, sys
+t0 = time.perf_counter()
+from qa import answer
+result = answer("2022年大连建成了多少处口袋公园？")
+print(result.text, file=sys.stderr)
+"""
+
+
+def first_answer_seconds() -> float:
+    """Wall time of a fresh interpreter that imports qa and answers one question with the committed index."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FIRST_ANSWER], check=True, cwd=REPO, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=100, help="how many questions of eval/questions.jsonl to time")
+    args = parser.parse_args(argv)
+
+    from qa.pipeline import Answerer
+    from qa.settings import Settings
+
+    print(f"cold start to first answer: {first_answer_seconds():.2f} s (fresh process, index already built)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        answerer = Answerer.for_article(Settings(index_dir=Path(tmp)))
+        print(f"index build (incl. model load): {time.perf_counter() - started:.2f} s; "
+              f"embedding alone: {answerer.retriever.dense.metadata.build_seconds:.2f} s "
+              f"for {len(answerer.corpus)} sentences")
+
+    lines = (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in lines][: args.questions]
+    for question in questions[:5]:
+        answerer.answer(question)  # warm-up
+    timings: dict[str, list[float]] = {}
+    for question in questions:
+        for stage, seconds in answerer.answer(question).timings.items():
+            timings.setdefault(stage, []).append(seconds * 1000)
+    print(f"latency over {len(questions)} questions after warm-up (ms):")
+    for stage, values in timings.items():
+        print(f"  {stage:9s} p50 {np.percentile(values, 50):7.1f}  p95 {np.percentile(values, 95):7.1f}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

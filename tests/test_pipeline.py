@@ -1,0 +1,76 @@
+"""Pipeline logic with a fake embedder: offsets end to end, evidence, abstention, bad input."""
+
+import pytest
+
+from qa.pipeline import Answerer
+from qa.settings import Settings
+
+TEXTS = {
+    "bridge": "2022年6月30日，渤海大道实现全线通车。这条道路往返节约了1个小时。",
+    "parks": "2022年，大连建成112处口袋公园，新增停车位4.5万个。\n\n大连湾海底隧道有限公司副总工程师孙磊表示，隧道今年通车。",
+}
+
+
+@pytest.fixture
+def answerer(fake_embedder):
+    return Answerer.from_texts(TEXTS, embedder=fake_embedder)
+
+
+def test_answer_is_an_exact_span_inside_its_evidence(answerer):
+    result = answerer.answer("大连建成了多少处口袋公园？")
+    assert result.found and result.text == "112处" and result.doc_id == "parks"
+    assert TEXTS["parks"][result.start : result.end] == result.text
+    top = result.evidence[0]
+    assert top.doc_id == "parks" and top.start <= result.start and result.end <= top.end
+    assert TEXTS["parks"][top.start : top.end] == top.text
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_dates_and_people(answerer):
+    assert answerer.answer("渤海大道什么时候全线通车？").text == "2022年6月30日"
+    assert answerer.answer("大连湾海底隧道有限公司副总工程师是谁？").text == "孙磊"
+
+
+def test_unit_the_article_never_gives_means_no_answer(answerer):
+    result = answerer.answer("渤海大道全长多少公里？")
+    assert not result.found and result.text == "" and result.start is None
+    assert result.evidence, "closest sentences are still shown"
+
+
+def test_question_about_something_absent_is_not_answered(answerer):
+    assert not answerer.answer("大连市的市长是谁？").found
+
+
+def test_threshold_zero_returns_the_best_candidate(fake_embedder):
+    lenient = Answerer.from_texts(TEXTS, Settings(answer_threshold=0.0), embedder=fake_embedder)
+    result = lenient.answer("大连市的市长是谁？")
+    assert result.found == (result.text != "")
+
+
+def test_empty_question_raises_value_error(answerer):
+    with pytest.raises(ValueError, match="empty"):
+        answerer.answer("   ")
+
+
+def test_overlong_question_is_truncated_with_a_note(answerer):
+    result = answerer.answer("口袋公园有多少处？" * 2000)
+    assert len(result.question) == Settings().max_question_chars
+    assert result.notes and "300" in result.notes[0]
+
+
+@pytest.mark.parametrize("question", ["<script>alert(1)</script>", "😀😀？", "\x00\x1b渤海大道", "渤海大道什麼時候全線通車？"])
+def test_odd_input_never_crashes(answerer, question):
+    result = answerer.answer(question)
+    assert result.found in (True, False) and "total" in result.timings
+
+
+def test_evidence_count_and_order(fake_embedder):
+    answerer = Answerer.from_texts(TEXTS, Settings(evidence_count=2), embedder=fake_embedder)
+    result = answerer.answer("渤海大道什么时候全线通车？")
+    assert len(result.evidence) == 2
+    assert result.evidence[0].start <= result.start < result.end <= result.evidence[0].end
+
+
+def test_texts_must_be_a_mapping(fake_embedder):
+    with pytest.raises(TypeError, match="dict"):
+        Answerer.from_texts(["not", "a", "dict"], embedder=fake_embedder)

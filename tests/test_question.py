@@ -1,0 +1,67 @@
+"""Question intake: cleaning, truncation, script conversion and expected answer kinds."""
+
+import pytest
+
+from qa.errors import EmptyQuestionError
+from qa.question import analyse_question, clean_question, units_compatible
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\n\t\u3000", "\x00\x07"])
+def test_empty_question_raises_a_clear_value_error(raw):
+    with pytest.raises(ValueError, match="empty"):
+        analyse_question(raw, 300)
+    with pytest.raises(EmptyQuestionError):
+        analyse_question(raw, 300)
+
+
+def test_cleaning_drops_control_characters_and_folds_spaces():
+    assert clean_question("渤海\x00大道\u200b  什么时候\n通车？\x1b") == "渤海大道 什么时候 通车？"
+
+
+def test_emoji_and_html_are_kept_as_plain_text():
+    assert clean_question("<b>口袋公园</b>😀？") == "<b>口袋公园</b>😀？"
+
+
+def test_overlong_question_is_truncated_and_flagged():
+    q = analyse_question("口袋公园" * 2500, 300)
+    assert q.truncated and len(q.text) == 300
+
+
+def test_traditional_question_is_matched_in_simplified():
+    q = analyse_question("2022年大連建成了多少處口袋公園？", 300)
+    assert q.simplified == "2022年大连建成了多少处口袋公园？"
+    assert (q.kind, q.unit) == ("number", "处")
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("2022年大连建成了多少处口袋公园？", "number"),
+        ("渤海大道什么时候全线通车？", "date"),
+        ("大连湾海底隧道有限公司副总工程师是谁？", "person"),
+        ("李桂珍住在哪个社区？", "place"),
+        ("黄伟东在哪家公司工作？", "org"),
+        ("大连创新实施的高校毕业生就业计划叫什么？", "named"),
+        ("老旧小区改造包括哪些内容？", "list"),
+        ("坐地铁到中山广场要多久？", "duration"),
+        ("为什么居民不怕过冬了？", "phrase"),
+        ("How many pocket parks did Dalian build in 2022?", "number"),
+        ("When did the Bohai Avenue open to traffic?", "date"),
+        ("Who is the deputy chief engineer of the tunnel company?", "person"),
+    ],
+)
+def test_expected_answer_kind(question, kind):
+    assert analyse_question(question, 300).kind == kind
+
+
+def test_english_detection():
+    assert analyse_question("How many pocket parks?", 300).english
+    assert not analyse_question("口袋公园有多少处？", 300).english
+
+
+@pytest.mark.parametrize(
+    "asked, found, ok",
+    [("处", "处", True), ("人", "名", True), ("万户", "万户", True), ("户", "万户", True), ("公里", "处", False), ("个", None, False)],
+)
+def test_unit_compatibility(asked, found, ok):
+    assert units_compatible(asked, found) is ok

@@ -1,0 +1,68 @@
+"""Span rules: typed candidates keep units and qualifiers whole and respect the asked unit."""
+
+import pytest
+
+from qa.question import analyse_question
+from qa.rules import candidates
+
+PARKS = "2022年，以全市108条主次干路、19座广场及“两站一场”为重点，大连拆违建绿、拆后善用，建成112处口袋公园及多处停车场，新增停车位4.5万个，实现市容秩序与民生改善“双赢”。"
+
+
+def texts(question: str, sentence: str) -> list[str]:
+    return [span.text for span in candidates(analyse_question(question, 300), sentence)]
+
+
+def test_number_with_asked_unit():
+    assert texts("建成了多少处口袋公园？", PARKS) == ["112处"]
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("首日有近3000名社会各界代表和热心市民参与。", "近3000名"),
+        ("新增停车位4.5万个。", "4.5万个"),
+        ("民生投入占财政支出比重达88%左右。", "88%左右"),
+        ("总额分别为2864.16亿元、2065.98亿元。", "2864.16亿元"),
+        ("成立网格党组织1万余个。", "1万余个"),
+        ("组织30万人次以上的职工主题劳动。", "30万人次以上"),
+    ],
+)
+def test_numbers_keep_qualifiers_and_units(sentence, expected):
+    assert expected in texts("有多少？", sentence)
+
+
+def test_years_are_not_counts():
+    assert "2022" not in texts("有多少？", "2022年完成改造。")
+
+
+def test_unit_mismatch_leaves_no_candidate():
+    assert texts("渤海大道全长多少公里？", "2022年6月30日，渤海大道实现全线通车。") == []
+
+
+def test_dates():
+    found = texts("什么时候通车？", "2022年6月30日，渤海大道实现全线通车。")
+    assert found[0] == "2022年6月30日"
+    assert "3月1日" in texts("哪天开始试乘？", "3月1日，大连地铁5号线开始试乘。")
+
+
+def test_people_from_word_tags():
+    assert texts("副总工程师是谁？", "大连湾海底隧道有限公司副总工程师孙磊表示。") == ["孙磊"]
+
+
+def test_quoted_names_without_quotes():
+    assert texts("计划叫什么？", "通过高校毕业生就业‘万岗计划’和“法治超市”。") == ["法治超市"]
+
+
+def test_lists_stop_before_deng():
+    assert "住房、教育、医疗、就业" in texts("有哪些民生实事？", "住房、教育、医疗、就业等与老百姓利益息息相关的民生实事高质量实施。")
+
+
+def test_organisations_and_places_are_noun_runs():
+    assert "三友电器设备有限公司" in texts("在哪家公司工作？", "谈起通车的感受，大连三友电器设备有限公司总经理黄伟东说。")
+    assert "香川社区" in texts("住在哪个社区？", "家住西岗区香炉礁街道香川社区的居民李桂珍说。")
+
+
+def test_every_span_is_an_exact_slice():
+    question = analyse_question("有哪些？", 300)
+    for span in candidates(question, PARKS):
+        assert PARKS[span.start : span.end] == span.text
