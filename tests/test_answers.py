@@ -1,0 +1,55 @@
+"""The real model on real questions about the article: the acceptance examples, through the API."""
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("2022年大连建成了多少处口袋公园？", "112处"),
+        ("渤海大道什么时候全线通车？", "2022年6月30日"),
+        ("大连湾海底隧道有限公司副总工程师是谁？", "孙磊"),
+        ("How many pocket parks did Dalian build in 2022?", "112处"),
+        ("2022年大連建成了多少處口袋公園？", "112处"),
+        ("3月1日首日有多少人参与地铁5号线试乘体验？", "近3000名"),
+        ("截至2022年末，全市住房公积金累计归集总额是多少？", "2864.16亿元"),
+    ],
+)
+def test_answers_are_exact_spans(answerer, article, question, expected):
+    result = answerer.answer(question)
+    assert result.found, result
+    assert result.text == expected
+    assert article[result.start : result.end] == result.text
+    top = result.evidence[0]
+    assert top.start <= result.start and result.end <= top.end
+    assert 0.0 <= result.score <= 1.0
+
+
+@pytest.mark.parametrize("question", ["大连市的市长是谁？", "渤海大道全长多少公里？", "沈阳市2022年建成了多少处口袋公园？"])
+def test_questions_the_article_does_not_answer(answerer, question):
+    result = answerer.answer(question)
+    assert not result.found and result.text == ""
+    assert result.evidence, "the closest sentences are still returned"
+
+
+def test_english_question_finds_the_chinese_sentence(answerer):
+    result = answerer.answer("When did the Bohai Avenue open to traffic?")
+    assert any("渤海大道" in e.text for e in result.evidence[:3])
+
+
+def test_evidence_offsets_index_the_article(answerer, article):
+    result = answerer.answer("老旧小区改造惠及多少户居民？")
+    for evidence in result.evidence:
+        joined = "".join(article[s:e] for s, e in evidence.pieces)
+        assert joined == evidence.text
+        if len(evidence.pieces) == 1:
+            assert article[evidence.start : evidence.end] == evidence.text
+        assert evidence.location
+
+
+def test_score_orders_right_above_wrong(answerer):
+    right = answerer.answer("2022年大连建成了多少处口袋公园？")
+    absent = answerer.answer("大连市的市长是谁？")
+    assert right.score > absent.score

@@ -1,0 +1,27 @@
+"""English terms -> Chinese words of the corpus, through CC-CEDICT."""
+
+from qa.crosslingual import Glossary, substrings
+
+
+def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
+    glossary = Glossary({"渤海", "大道", "通车", "开", "交通"})
+    terms = dict(glossary.translate("When did the Bohai Avenue open to traffic?"))
+    assert terms["open to traffic"] == ("通车",)
+    assert terms["bohai"] == ("渤海",) and terms["avenue"] == ("大道",)
+    assert all(w in {"渤海", "大道", "通车", "开", "交通"} for words in terms.values() for w in words)
+
+
+def test_plurals_and_names_and_numbers():
+    glossary = Glossary(substrings(["2022年，大连建成112处口袋公园。"]))
+    terms = dict(glossary.translate("How many pocket parks did Dalian build in 2022?"))
+    assert "公园" in terms["parks"] and "大连" in terms["dalian"] and terms["2022"] == ("2022",)
+    assert "how" not in terms and "many" not in terms
+
+
+def test_words_the_corpus_lacks_have_no_translation():
+    glossary = Glossary(substrings(["大连建成口袋公园。"]))
+    assert dict(glossary.translate("Who is the mayor of Dalian?"))["mayor"] == ()
+
+
+def test_substrings():
+    assert substrings(["abc"], longest=2) == {"a", "b", "c", "ab", "bc"}
