@@ -1,16 +1,23 @@
-"""Rule-based answer extraction: typed candidate spans in the retrieved sentences, scored by how well their sentence matches.
+"""Rule-based answer extraction: typed candidate spans in the retrieved sentences, scored by how well they fit.
 
-The score of a candidate is a logistic function of four features, each in [0, 1]:
+The score of a candidate is a logistic function, sigmoid(bias + sum of WEIGHTS[f] * f), of these features:
 
 - `match`: how much of the question the sentence covers: the IDF-weighted share of the question's terms found in the
   sentence (terms found only elsewhere in its paragraph count half). A term is a content word of a Chinese question,
-  or an English word with its Chinese translations (qa.crosslingual). A term the corpus never contains weighs most,
-  so "大连市的市长是谁？" scores low: no sentence mentions 市长.
-- `proximity`: closeness of the span to the question words matched in its sentence (exp(-distance / 12 chars)).
+  or an English word with its Chinese translations (qa.crosslingual).
+- `missing`: the IDF, relative to the largest possible, of the most specific question term that neither the sentence
+  nor its paragraph contains: "渤海大道全长多少公里？" asks for 全长, which the article never states.
+- `missing_entity`: 1 when a name or number of the question (沈阳, 2021) is absent from the sentence and its paragraph.
+- `proximity`: closeness of the span to the question terms in its sentence (exp(-distance / 12 characters)).
+- `slot`: how well the span fills the question word's place between its neighbours ("下足了什么功夫" ~ "下足“绣花”功夫").
 - `dense`: the sentence's cosine to the question, rescaled from [DENSE_FLOOR, DENSE_CEIL] to [0, 1].
 - `rank`: 1 / (1 + position of the sentence in the fused retrieval ranking).
+- `quoted`: the span is a quoted name; `clause`: the span is a whole clause (the fallback for what/how questions),
+  `clause_overlap`: the share of the clause's characters that the question already contains.
 
-The weights (`WEIGHTS`) were chosen on the tuning split of eval/questions.jsonl; the answer threshold likewise.
+`WEIGHTS` were fitted by logistic regression on the candidates of the tuning split of eval/questions.jsonl
+(scripts/fit_rule_weights.py; label: the candidate equals a gold answer), so the score estimates the probability
+that a candidate is right.
 """
 
 from __future__ import annotations
@@ -18,16 +25,31 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from qa.corpus import Corpus
+
+from qa.corpus import Corpus, Row
 from qa.question import PHRASE, Question
 from qa.retriever import Hit
-from qa.rules import Span, candidates
+from qa.rules import Span, candidates, quoted_spans
 
 DENSE_FLOOR, DENSE_CEIL = 0.75, 0.92  # e5 cosines between a question and unrelated / matching sentences
 PROXIMITY_SCALE = 12.0  # characters
-WEIGHTS = {"bias": -6.0, "match": 6.5, "proximity": 1.5, "dense": 2.0, "rank": 1.0}
-PHRASE_PENALTY = 1.5  # clause fallback for what/how questions: the rules only guess the clause
 SENTENCES_READ = 5  # candidates are looked for in this many top sentences
+FEATURES = ("match", "missing", "missing_entity", "proximity", "slot", "dense", "rank", "quoted", "clause", "clause_overlap")
+WEIGHTS = {
+    "bias": -4.0,
+    "match": 4.0,
+    "missing": -3.0,
+    "missing_entity": -4.0,
+    "proximity": 1.5,
+    "slot": 2.0,
+    "dense": 1.5,
+    "rank": 1.0,
+    "quoted": 1.0,
+    "clause": -1.5,
+    "clause_overlap": -3.0,
+}
+
+Terms = list[tuple[str, ...]]  # each term: the strings any of which counts as the term being present
 
 
 @dataclass(frozen=True)
@@ -47,7 +69,9 @@ def rescale(value: float, low: float, high: float) -> float:
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
-Terms = list[tuple[str, ...]]  # each term: the strings any of which counts as the term being present
+def logistic_score(features: dict) -> float:
+    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * features.get(name, 0.0) for name in FEATURES)
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class RuleExtractor:
@@ -55,33 +79,55 @@ class RuleExtractor:
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
+        self._max_idf = corpus.idf("\u0000")  # the weight of a term the corpus never contains
 
     def extract(self, question: Question, terms: Terms, hits: list[Hit]) -> list[Candidate]:
         """All candidates from the top sentences, best first."""
-        found: list[tuple[int, int, Span, dict]] = []
+        out: list[Candidate] = []
         for rank, hit in enumerate(hits[:SENTENCES_READ]):
             row = self.corpus.rows[hit.row]
-            text = row.sentence.text
-            sentence_features = {
+            context = row.unit.text
+            shared = {
                 "dense": rescale(hit.dense_score, DENSE_FLOOR, DENSE_CEIL) if hit.dense_score is not None else 0.0,
                 "rank": 1.0 / (1.0 + rank),
+                "match": self._coverage(terms, row.sentence.text, context),
+                "missing": self._missing(terms, row.sentence.text + context),
+                "missing_entity": float(any(e not in row.sentence.text + context for e in question.entities)),
             }
-            positions = _term_positions(terms, text)
-            match = self._coverage(terms, text, row.unit.text)
-            for span in candidates(question, text):
-                if span.kind != PHRASE and (span.text in question.simplified or _is_term(span.text, terms)):
-                    continue  # the question's own words are not its answer ("2022年" in "2022年…多少处")
-                features = dict(sentence_features)
-                features["match"] = match
-                features["proximity"] = _proximity(span, positions)
-                if span.kind == PHRASE:
-                    features["question_overlap"] = _overlap(span.text, question.simplified)
-                found.append((hit.row, rank, span, features))
-        out = [
-            Candidate(row, rank, span.start, span.end, span.text, _score(features, span.kind), features)
-            for row, rank, span, features in found
-        ]
+            for read_row in self._readable(hit.row):
+                text = self.corpus.rows[read_row].sentence.text
+                positions = _term_positions(terms, text)
+                anchors = _anchors(question.slot, text)
+                for span, quoted in self._spans(question, text):
+                    if span.kind != PHRASE and (span.text in question.simplified or _is_term(span.text, terms)):
+                        continue  # the question's own words are not its answer ("2022年" in "2022年…多少处")
+                    features = dict(shared)
+                    features["proximity"] = _proximity(span, positions)
+                    features["slot"] = _slot_fit(span, *anchors)
+                    features["quoted"] = float(quoted)
+                    if span.kind == PHRASE and not quoted:
+                        features["clause"] = 1.0
+                        features["clause_overlap"] = _overlap(span.text, question.simplified)
+                    out.append(Candidate(read_row, rank, span.start, span.end, span.text, logistic_score(features), features))
         return sorted(out, key=lambda c: (-c.score, c.hit_rank, c.start))
+
+    def _readable(self, row_index: int) -> list[int]:
+        """The hit's sentence, plus the credit line of a photo caption (a caption's "who took it" sits there)."""
+        rows = [row_index]
+        following = row_index + 1
+        if following < len(self.corpus) and self.corpus.rows[row_index].unit.kind == "caption":
+            next_row: Row = self.corpus.rows[following]
+            if next_row.document is self.corpus.rows[row_index].document and next_row.unit.kind == "credit":
+                rows.append(following)
+        return rows
+
+    @staticmethod
+    def _spans(question: Question, text: str) -> list[tuple[Span, bool]]:
+        typed = [(span, False) for span in candidates(question, text)]
+        if question.kind == PHRASE:
+            # A quoted name is often the answer to a what-question ("过什么日子" -> “紧日子”).
+            typed = [(span, True) for span in quoted_spans(text)] + typed
+        return typed
 
     def _coverage(self, terms: Terms, sentence: str, paragraph: str) -> float:
         weights = [self._weight(term) for term in terms]
@@ -94,10 +140,14 @@ class RuleExtractor:
         )
         return covered / total
 
+    def _missing(self, terms: Terms, context: str) -> float:
+        absent = [self._weight(term) for term in terms if not any(a in context for a in term)]
+        return max(absent, default=0.0) / self._max_idf
+
     def _weight(self, term: tuple[str, ...]) -> float:
         """IDF of the term's commonest reading; a term with no reading in the corpus gets the maximum weight."""
         if not term:
-            return self.corpus.idf("\u0000")
+            return self._max_idf
         return min(self.corpus.idf(alternative) for alternative in term)
 
 
@@ -115,6 +165,37 @@ def _is_term(text: str, terms: Terms) -> bool:
     return any(text == alternative for term in terms for alternative in term)
 
 
+def _anchors(slot: tuple[str, str] | None, sentence: str) -> tuple[int | None, int | None]:
+    """Where the words left and right of the question word occur in the sentence: (end of left, start of right)."""
+    if slot is None:
+        return None, None
+    left, right = slot
+    left_end = None
+    for n in range(min(6, len(left)), 1, -1):
+        found = sentence.find(left[-n:])
+        if found >= 0:
+            left_end = found + n
+            break
+    right_start = None
+    shortest = 1 if left_end is not None else 2
+    for n in range(min(6, len(right)), shortest - 1, -1):
+        found = sentence.find(right[:n], left_end or 0)
+        if found >= 0:
+            right_start = found
+            break
+    return left_end, right_start
+
+
+def _slot_fit(span: Span, left_end: int | None, right_start: int | None) -> float:
+    """0.5 for a span that starts where the question's left words end, 0.5 for one that ends where its right words begin."""
+    fit = 0.0
+    if left_end is not None and 0 <= span.start - left_end <= 2:
+        fit += 0.5
+    if right_start is not None and abs(right_start - span.end) <= 2:
+        fit += 0.5
+    return fit
+
+
 def _proximity(span: Span, positions: list[tuple[int, int]]) -> float:
     """exp(-d / scale) for the distance d from the span to the nearest question word outside it."""
     outside = [max(0, s - span.end, span.start - e) for s, e in positions if not (span.start <= s and e <= span.end)]
@@ -126,10 +207,3 @@ def _proximity(span: Span, positions: list[tuple[int, int]]) -> float:
 def _overlap(text: str, question: str) -> float:
     chars = [c for c in text if not c.isspace()]
     return sum(1 for c in chars if c in question) / len(chars) if chars else 1.0
-
-
-def _score(features: dict, kind: str) -> float:
-    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * features[name] for name in ("match", "proximity", "dense", "rank"))
-    if kind == PHRASE:
-        z -= PHRASE_PENALTY + 3.0 * features.get("question_overlap", 0.0)
-    return 1.0 / (1.0 + math.exp(-z))

@@ -81,25 +81,9 @@ class Answerer:
     def answer(self, question: str) -> Answer:
         """Answer one question; raises EmptyQuestionError (a ValueError) when it is empty or only whitespace."""
         timings: dict[str, float] = {}
-        clock = time.perf_counter()
-        q = analyse_question(question, self.settings.max_question_chars)
-        terms = self._terms(q)
-        keyword_query = " ".join(" ".join(term) for term in terms) if q.english else q.simplified
-        timings["question"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        query_vector = self.embedder.encode_queries([q.simplified])[0]
-        timings["embed"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        hits = self.retriever.retrieve(query_vector, keyword_query, max(self.settings.evidence_count, 5))
-        timings["retrieve"] = time.perf_counter() - clock
-
-        clock = time.perf_counter()
-        ranked = self.extractor.extract(q, terms, hits)
+        q, hits, ranked = self._run(question, timings)
         best = ranked[0] if ranked else None
         found = best is not None and best.score >= self.threshold
-        timings["extract"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
         notes = [f"问题过长，只使用了前{self.settings.max_question_chars}个字。"] if q.truncated else []
@@ -122,21 +106,47 @@ class Answerer:
             method="rules",
         )
 
-    def _evidence(self, hits: list[Hit], best: Candidate | None) -> list[Evidence]:
-        """Retrieved sentences as evidence, the answer's own sentence first."""
-        ordered = list(hits)
-        if best is not None:
-            ordered.sort(key=lambda h: h.row != best.row)
-        return [self._to_evidence(hit) for hit in ordered[: self.settings.evidence_count]]
+    def candidates(self, question: str) -> list[Candidate]:
+        """Every scored candidate span for a question, best first (what scripts/fit_rule_weights.py learns from)."""
+        return self._run(question, {})[2]
 
-    def _to_evidence(self, hit: Hit) -> Evidence:
-        row = self.corpus.rows[hit.row]
+    def _run(self, question: str, timings: dict[str, float]) -> tuple[Question, list[Hit], list[Candidate]]:
+        """Question analysis, retrieval and extraction, timing each stage into `timings`."""
+        clock = time.perf_counter()
+        q = analyse_question(question, self.settings.max_question_chars)
+        terms = self._terms(q)
+        keyword_query = " ".join(" ".join(term) for term in terms) if q.english else q.simplified
+        timings["question"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        query_vector = self.embedder.encode_queries([q.simplified])[0]
+        timings["embed"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        hits = self.retriever.retrieve(query_vector, keyword_query, max(self.settings.evidence_count, 5))
+        timings["retrieve"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        ranked = self.extractor.extract(q, terms, hits)
+        timings["extract"] = time.perf_counter() - clock
+        return q, hits, ranked
+
+    def _evidence(self, hits: list[Hit], best: Candidate | None) -> list[Evidence]:
+        """Retrieved sentences as evidence, the answer's own sentence first (it may be a caption's credit line)."""
+        scored = [(hit.row, hit.score) for hit in hits]
+        if best is not None:
+            first = (best.row, hits[best.hit_rank].score)
+            scored = [first] + [pair for pair in scored if pair[0] != best.row]
+        return [self._to_evidence(row, score) for row, score in scored[: self.settings.evidence_count]]
+
+    def _to_evidence(self, row_index: int, score: float) -> Evidence:
+        row = self.corpus.rows[row_index]
         sentence, unit, document = row.sentence, row.unit, row.document
         return Evidence(
             text=sentence.text,
             start=sentence.start,
             end=sentence.end,
-            score=hit.score,
+            score=score,
             doc_id=document.doc_id,
             location=document.location(unit),
             section=unit.section,

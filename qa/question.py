@@ -69,6 +69,8 @@ class Question:
     unit: str | None  # for NUMBER: the measure word asked for ("多少处" -> "处")
     words: tuple[str, ...]  # content words of `simplified`
     truncated: bool
+    entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍)
+    slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
 
 
 def clean_question(raw: str) -> str:
@@ -109,7 +111,36 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         unit=unit,
         words=tuple(word_tokens(simplified)),
         truncated=truncated,
+        entities=() if english else _entities(simplified),
+        slot=None if english else _slot(simplified),
     )
+
+
+# Question words that stand where the answer would stand in a statement ("下足了什么功夫" ~ "下足了“绣花”功夫").
+_WH_RE = re.compile(r"什么样的|什么|哪一[个种类项位家年天]|哪[个种类项位家些几里儿年天]|哪|谁|多少|几[个处名人位项条座所家支场件次栋户类批]?|何")
+_ENTITY_FLAGS = {"ns", "nr", "nrfg", "nrt", "nt", "nz"}
+
+
+def _entities(text: str) -> tuple[str, ...]:
+    """Place, person and organisation names and numbers of a question: an answer must come from a context naming them."""
+    import jieba.posseg as posseg
+
+    found = [
+        pair.word
+        for pair in posseg.cut(text)
+        if (pair.flag in _ENTITY_FLAGS and len(pair.word) > 1) or re.fullmatch(r"\d+(?:\.\d+)?", pair.word)
+    ]
+    return tuple(dict.fromkeys(found))
+
+
+def _slot(text: str) -> tuple[str, str] | None:
+    """The text left and right of the question word, without sentence punctuation; None without a question word."""
+    match = _WH_RE.search(text)
+    if match is None:
+        return None
+    left = re.sub(r"(是|为|的|在|了)$", "", text[: match.start()].rstrip("，, "))
+    right = re.sub(r"^(的|是)", "", text[match.end() :]).rstrip("？?。！!， ")
+    return (left, right)
 
 
 def _classify(text: str, patterns: list[tuple[str, str]]) -> str:

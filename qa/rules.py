@@ -79,7 +79,7 @@ def candidates(question: Question, text: str) -> list[Span]:
     if kind == DURATION:
         return _regex_spans(DURATION_RE, text, DURATION)
     if kind == NAMED:
-        return _quoted_spans(text)
+        return quoted_spans(text)
     if kind == LIST:
         return _regex_spans(LIST_RE, text, LIST)
     if kind == PERSON:
@@ -104,7 +104,8 @@ def _unit_of(number: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _quoted_spans(text: str) -> list[Span]:
+def quoted_spans(text: str) -> list[Span]:
+    """The contents of quotation marks and title marks: “万岗计划” -> 万岗计划."""
     spans = []
     for m in QUOTED_RE.finditer(text):
         group = next(g for g in (1, 2, 3) if m.group(g) is not None)
