@@ -1,0 +1,432 @@
+"""Web chat for citizens over the shipped article: `python app.py` serves it at http://127.0.0.1:7860."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+# Gradio reads these when it is imported: no usage statistics or version checks, no model-hub calls.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+
+from qa.article import read_article  # noqa: E402
+from qa.conversation import rewrite_followup  # noqa: E402
+from qa.errors import EmptyQuestionError, QAError  # noqa: E402
+from qa.results import Answer, Evidence  # noqa: E402
+from qa.settings import Settings  # noqa: E402
+from qa.text import is_english  # noqa: E402
+
+if TYPE_CHECKING:
+    from qa.pipeline import Answerer
+
+log = logging.getLogger("qa.app")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+# Engine calls at a time: two keep a small CPU busy (torch spreads one call over the cores, the keyword and rule
+# steps use one); more only slow each call down. The queue serves everyone else in turn.
+ENGINE_CONCURRENCY = 2
+QUEUE_SIZE = 200  # waiting requests beyond this are refused with "queue full" rather than left to time out
+
+# What a score means to a citizen, best first; the last level catches every score.
+CONFIDENCE_LEVELS: tuple[tuple[float, str], ...] = ((0.8, "把握较大"), (0.5, "有一定把握"), (0.0, "仅供参考"))
+
+EXAMPLES = (
+    "2022年大连建成了多少处口袋公园？",
+    "渤海大道什么时候全线通车？",
+    "大连湾海底隧道有限公司副总工程师是谁？",
+    "How many pocket parks did Dalian build in 2022?",
+    "大连市的市长是谁？",
+)
+
+SEARCHING = "正在文章中查找……"
+# The chat shows as much of a long question as the engine reads (it adds a note saying it cut the rest).
+MAX_SHOWN_QUESTION_CHARS = Settings().max_question_chars
+
+# Text from users and from the article becomes inert HTML: tags and entities escaped, and the characters of
+# Gradio's HTML templates (${…}, {{…}}) turned into entities too, so nothing in it is ever evaluated.
+_TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
+# Markdown punctuation that could format a chat message; & < > are already entities when this applies.
+_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:=^])")
+
+PLACEHOLDER_HTML = '<p class="qa-muted">提问后，这里显示答案所在的段落，答案会用黄色标出。</p>'
+
+CSS = """
+.qa-location { font-weight: 600; margin-bottom: 0.4em; }
+.qa-paragraph, .qa-article { line-height: 1.8; white-space: pre-wrap; }
+.qa-article { max-height: 32em; overflow-y: auto; }
+mark.qa-answer { background: #fde047; color: #111827; padding: 0 0.1em; border-radius: 0.2em; }
+.qa-sentence { text-decoration: underline; text-decoration-color: #f59e0b; text-underline-offset: 0.25em; }
+.qa-evidence li { margin-bottom: 0.5em; }
+.qa-score, .qa-where { color: #6b7280; font-size: 0.9em; }
+.qa-muted { color: #6b7280; }
+"""
+
+
+class LazyAnswerer:
+    """The one `Answerer` every session shares, created on first use (models load then, not at import)."""
+
+    def __init__(self, factory: Callable[[], Answerer]):
+        self._factory = factory
+        self._answerer: Answerer | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Answerer:
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = self._factory()
+            return self._answerer
+
+
+def load_answerer() -> Answerer:
+    """The real engine over the shipped article (builds `index/` on first run, printing progress)."""
+    from qa import Answerer
+
+    return Answerer.for_article()
+
+
+def confidence_words(score: float) -> str:
+    """How sure the answer is, in words a citizen understands.
+
+    >>> confidence_words(0.93), confidence_words(0.6), confidence_words(0.2)
+    ('把握较大', '有一定把握', '仅供参考')
+    """
+    return next(words for cutoff, words in CONFIDENCE_LEVELS if score >= cutoff)
+
+
+def escape_html(text: str) -> str:
+    """`text` as HTML that shows exactly these characters and runs nothing.
+
+    >>> escape_html('<img src=x onerror=alert(1)> ${x}')
+    '&lt;img src=x onerror=alert(1)&gt; &#36;&#123;x&#125;'
+    """
+    return html.escape(text, quote=True).translate(_TEMPLATE_CHARS)
+
+
+def escape_markdown(text: str) -> str:
+    """`text` for a Markdown chat message: shown literally, never formatted, linked or run as HTML.
+
+    >>> escape_markdown("<script>alert(1)</script> **x**")
+    '&lt;script&gt;alert\\\\(1\\\\)&lt;/script&gt; \\\\*\\\\*x\\\\*\\\\*'
+    """
+    return _MARKDOWN_CHARS.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def local_spans(pieces: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """Where the source range [start, end) falls in the text made by joining the source slices `pieces`.
+
+    A paragraph cut by a page break is shown joined, so a source offset past the break moves back.
+
+    >>> local_spans([(10, 20), (30, 40)], 15, 35)
+    [(5, 10), (10, 15)]
+    """
+    spans = []
+    offset = 0
+    for piece_start, piece_end in pieces:
+        lo, hi = max(start, piece_start), min(end, piece_end)
+        if lo < hi:
+            spans.append((offset + lo - piece_start, offset + hi - piece_start))
+        offset += piece_end - piece_start
+    return spans
+
+
+def highlight(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """`text` as escaped HTML with each (start, end, css class) span marked; spans may nest or overlap.
+
+    The answer (class "qa-answer") becomes a <mark>; other spans a <span> with their class.
+
+    >>> highlight("a<b>c", [(1, 4, "qa-sentence"), (2, 3, "qa-answer")])
+    'a<span class="qa-sentence">&lt;</span><mark class="qa-sentence qa-answer">b</mark><span class="qa-sentence">&gt;</span>c'
+    """
+    cuts = sorted({0, len(text), *(min(max(p, 0), len(text)) for s, e, _ in spans for p in (s, e))})
+    parts = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        classes = [c for s, e, c in spans if s <= lo and hi <= e]
+        chunk = escape_html(text[lo:hi])
+        if "qa-answer" in classes:
+            parts.append(f'<mark class="{" ".join(dict.fromkeys(classes))}">{chunk}</mark>')
+        elif classes:
+            parts.append(f'<span class="{" ".join(dict.fromkeys(classes))}">{chunk}</span>')
+        else:
+            parts.append(chunk)
+    return "".join(parts)
+
+
+def _answer_ranges(answer: Answer) -> list[tuple[int, int]]:
+    """The answer's source ranges, cut to its sentence's pieces (an answer across a page break skips the break)."""
+    if not answer.found or answer.start is None or answer.end is None or not answer.evidence:
+        return []
+    pieces = answer.evidence[0].pieces
+    return [(max(answer.start, s), min(answer.end, e)) for s, e in pieces if max(answer.start, s) < min(answer.end, e)]
+
+
+def paragraph_html(answer: Answer) -> str:
+    """The paragraph that holds the answer (or the closest sentence), its location, the answer marked."""
+    if not answer.evidence:
+        return f'<p class="qa-muted">{escape_html("文章中没有找到相关的段落。")}</p>'
+    best = answer.evidence[0]
+    spans = [
+        (s, e, "qa-sentence")
+        for piece_start, piece_end in best.pieces
+        for s, e in local_spans(best.paragraph_pieces, piece_start, piece_end)
+    ]
+    for start, end in _answer_ranges(answer):
+        spans += [(s, e, "qa-answer") for s, e in local_spans(best.paragraph_pieces, start, end)]
+    where = best.location + (f"（{best.section}）" if best.section and best.section not in best.location else "")
+    heading = "答案出处" if answer.found else "文章中没有答案，最接近的段落"
+    return (
+        f'<div class="qa-location">{escape_html(heading)}：{escape_html(where)}</div>'
+        f'<div class="qa-paragraph">{highlight(best.paragraph_text, spans)}</div>'
+    )
+
+
+def evidence_html(answer: Answer) -> str:
+    """The other retrieved sentences with their relevance scores and locations."""
+    others = answer.evidence[1:] if answer.found else answer.evidence
+    if not others:
+        return ""
+    title = "其他相关句子" if answer.found else "最接近的句子"
+    items = "".join(
+        f'<li><span class="qa-score">相关度 {e.score:.2f}</span> {escape_html(e.text)} '
+        f'<span class="qa-where">（{escape_html(e.location)}）</span></li>'
+        for e in others
+    )
+    return f'<div class="qa-location">{escape_html(title)}</div><ol class="qa-evidence">{items}</ol>'
+
+
+def article_html(source: str, answer: Answer | None = None) -> str:
+    """The whole article, with the answer's sentence underlined and the answer marked."""
+    spans: list[tuple[int, int, str]] = []
+    if answer is not None and answer.evidence:
+        spans += [(s, e, "qa-sentence") for s, e in answer.evidence[0].pieces]
+        spans += [(s, e, "qa-answer") for s, e in _answer_ranges(answer)]
+    return f'<div class="qa-article">{highlight(source, spans)}</div>'
+
+
+def compose_reply(asked: str, understood: str, answer: Answer) -> str:
+    """The chat message for one answer: the short answer first, then its sentence, where it is, how sure.
+
+    Everything from the user or the article is escaped; only the layout is Markdown.
+    """
+    lines = []
+    if understood.strip() != asked.strip():
+        lines.append(f"*理解为：{escape_markdown(understood.strip())}*")
+    english = is_english(asked)
+    if answer.found and answer.evidence:
+        best = answer.evidence[0]
+        lead = "The article says: " if english else ""
+        lines.append(f"{lead}**{escape_markdown(answer.text)}**")
+        lines.append(f"> {_sentence_markdown(best, _answer_ranges(answer))}")
+        lines.append(f"出处：{escape_markdown(best.location)}　｜　可信度：{confidence_words(answer.score)}")
+    else:
+        if english:
+            lines.append("The article does not say.")
+        lines.append("文章中没有提到这个问题的答案。")
+        if answer.evidence:
+            lines.append("文章中最接近的内容（仅供参考，并不是答案）：")
+            lines.append(
+                "\n".join(
+                    f"{rank}. {escape_markdown(e.text)}（{escape_markdown(e.location)}）"
+                    for rank, e in enumerate(answer.evidence[:3], start=1)
+                )
+            )
+    lines += [f"*说明：{escape_markdown(note)}*" for note in answer.notes]
+    return "\n\n".join(lines)
+
+
+def _sentence_markdown(evidence: Evidence, answer_ranges: list[tuple[int, int]]) -> str:
+    """The supporting sentence with the answer in bold HTML (Markdown's ** fails next to CJK punctuation)."""
+    spans = [(s, e) for start, end in answer_ranges for s, e in local_spans(evidence.pieces, start, end)]
+    parts, position = [], 0
+    for s, e in spans:
+        parts.append(escape_markdown(evidence.text[position:s]))
+        parts.append(f"<strong>{escape_markdown(evidence.text[s:e])}</strong>")
+        position = e
+    parts.append(escape_markdown(evidence.text[position:]))
+    return "".join(parts)
+
+
+def _shown_question(question: str) -> str:
+    shown = question.strip()
+    if len(shown) > MAX_SHOWN_QUESTION_CHARS:
+        shown = shown[:MAX_SHOWN_QUESTION_CHARS] + "……"
+    return escape_markdown(shown)
+
+
+def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
+    """The chat app; `get_answerer` is called on each question (it should return one shared, cached engine).
+
+    Besides the chat (endpoint "chat"), the app has an endpoint "ask" for programs: question in,
+    `Answer.to_dict()` out.
+    """
+    source = read_article()
+    headline = next(line.strip() for line in source.splitlines() if line.strip())
+
+    def respond(message: str, chat: list[dict], asked: list[str]) -> Iterator[tuple]:
+        if not message or not message.strip():  # an empty question is ignored: the chat stays as it was
+            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+            return
+        chat = [*chat, {"role": "user", "content": _shown_question(message)}, {"role": "assistant", "content": SEARCHING}]
+        yield "", chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+        understood = rewrite_followup(message.strip(), asked)
+        try:
+            answerer = get_answerer()
+            answer = answerer.answer(understood)
+        except EmptyQuestionError:  # only control characters: nothing a person could read
+            chat[-1] = {"role": "assistant", "content": "请输入一个问题。"}
+            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+            return
+        except QAError:
+            log.exception("the engine failed on %r", understood)
+            chat[-1] = {"role": "assistant", "content": "抱歉，问答系统暂时出了故障，请稍后再试。"}
+            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+            return
+        chat[-1] = {"role": "assistant", "content": compose_reply(message, understood, answer)}
+        yield (
+            "",
+            chat,
+            [*asked, understood],
+            paragraph_html(answer),
+            evidence_html(answer),
+            article_html(answerer.document.source, answer),
+        )
+
+    def ask(question: str) -> dict:
+        """Answer one question about the article: Answer.to_dict() (text, found, score, start, end, evidence, …)."""
+        try:
+            return get_answerer().answer(question).to_dict()
+        except EmptyQuestionError as error:  # the engine's message says what to send instead
+            raise gr.Error(str(error)) from error
+
+    def clear() -> tuple:
+        return [], [], PLACEHOLDER_HTML, "", article_html(source)
+
+    with gr.Blocks(title="大连民生问答", analytics_enabled=False) as demo:
+        gr.Markdown(
+            f"## 大连民生问答\n根据报道《{escape_markdown(headline)}》回答问题。"
+            "答案都摘自原文，并标出出处；文章没有提到的，会如实说明。"
+        )
+        asked = gr.State([])  # the questions as understood (follow-ups rewritten), for the next follow-up
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="问答",
+                    height=520,
+                    sanitize_html=True,
+                    render_markdown=True,
+                    latex_delimiters=[],  # a "$" in a question is a dollar sign, not LaTeX
+                    allow_tags=False,
+                    buttons=["copy"],  # no "share": it would post to Hugging Face
+                    feedback_options=None,
+                    placeholder="请就这篇报道提问，例如：渤海大道什么时候全线通车？",
+                    elem_id="qa-chat",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="输入问题，按回车提问",
+                        show_label=False,
+                        scale=5,
+                        lines=1,
+                        max_lines=4,
+                        elem_id="qa-question",
+                    )
+                    send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
+                gr.Markdown("试试这些问题：")
+                with gr.Row():
+                    chips = [gr.Button(text, size="sm", variant="secondary", min_width=60) for text in EXAMPLES]
+                reset = gr.Button("清空对话", size="sm", variant="secondary")
+            with gr.Column(scale=2):
+                paragraph = gr.HTML(PLACEHOLDER_HTML, css_template=CSS, js_on_load=None, elem_id="qa-paragraph")
+                evidence = gr.HTML("", css_template=CSS, js_on_load=None, elem_id="qa-evidence")
+                with gr.Accordion("查看全文（答案用黄色标出）", open=False) as whole:
+                    article = gr.HTML(article_html(source), css_template=CSS, js_on_load=None, elem_id="qa-article")
+
+        outputs = [question, chatbot, asked, paragraph, evidence, article]
+        gr.on(
+            [question.submit, send.click],
+            respond,
+            inputs=[question, chatbot, asked],
+            outputs=outputs,
+            api_name="chat",
+            api_visibility="undocumented",
+            concurrency_id="engine",
+            show_progress="minimal",
+        )
+        for chip in chips:
+            chip.click(lambda text=chip.value: text, None, question, queue=False, api_visibility="private").then(
+                respond,
+                inputs=[question, chatbot, asked],
+                outputs=outputs,
+                api_visibility="private",
+                concurrency_id="engine",
+                show_progress="minimal",
+            )
+        # The chatbot's own trash icon clears the follow-up history and the panels too.
+        gr.on(
+            [reset.click, chatbot.clear],
+            clear,
+            None,
+            [chatbot, asked, paragraph, evidence, article],
+            queue=False,
+            api_visibility="private",
+        )
+        # Opening the article scrolls it to the marked answer (or the closest sentence).
+        whole.expand(
+            None,
+            None,
+            None,
+            js="() => setTimeout(() => document.querySelector('#qa-article mark.qa-answer, #qa-article .qa-sentence')"
+            "?.scrollIntoView({block: 'center'}), 200)",
+        )
+        gr.api(ask, api_name="ask", concurrency_id="engine")
+
+    demo.queue(default_concurrency_limit=ENGINE_CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, block: bool = True):
+    """Launch `app` locally with every outbound feature off (share links, monitoring, run history, MCP)."""
+    return app.launch(
+        server_name=host,
+        server_port=port,
+        prevent_thread_lock=not block,
+        share=False,
+        footer_links=["api"],
+        enable_monitoring=False,
+        run_history=False,
+        mcp_server=False,
+        ssr_mode=False,
+        pwa=False,
+        quiet=not block,
+    )
+
+
+engine = LazyAnswerer(load_answerer)
+demo = build_demo(engine.get)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python app.py [--host H] [--port P]`: load (or build) the index, then serve the chat."""
+    parser = argparse.ArgumentParser(description="大连民生问答：网页聊天界面")
+    parser.add_argument("--host", default=os.environ.get("QA_HOST", DEFAULT_HOST), help="address to listen on ($QA_HOST)")
+    parser.add_argument(
+        "--port", type=int, default=os.environ.get("QA_PORT", str(DEFAULT_PORT)), help="port to listen on ($QA_PORT)"
+    )
+    args = parser.parse_args(argv)
+    print("正在加载问答引擎（第一次运行时会建立索引）……", flush=True)
+    engine.get().warm_up()
+    print(f"问答页面：http://{args.host}:{args.port}", flush=True)
+    serve(demo, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The web app in a real browser (Debian's headless Chromium): an answer with its highlighted span, and no script injection."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+# Scripts in the page must wait for the answer: a page event is far faster than the model on a busy CPU.
+ANSWER_TIMEOUT_MS = 120_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.model,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip, no browser download)")
+
+
+@pytest.fixture(scope="module")
+def url(answerer):
+    import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = app.build_demo(lambda: answerer)
+    _, local_url, _ = app.serve(demo, "127.0.0.1", port, block=False)
+    yield local_url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, url):
+    """A fresh page on the app that records dialogs (alert) and every request leaving 127.0.0.1."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.dialogs = []
+    page.outside_requests = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on(
+        "request",
+        lambda request: page.outside_requests.append(request.url)
+        if urlparse(request.url).hostname not in (None, "127.0.0.1", "localhost")
+        else None,
+    )
+    page.goto(url)
+    page.wait_for_selector("#qa-question textarea")
+    yield page
+    page.close()
+
+
+def _ask(page, question: str) -> None:
+    """Type a question, press Enter, wait until the assistant's reply has replaced the 'searching' placeholder."""
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        """() => {
+            const bots = document.querySelectorAll('#qa-chat [data-testid="bot"]');
+            return bots.length > 0 && !bots[bots.length - 1].innerText.includes('正在文章中查找');
+        }""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
+def test_answer_and_highlight_appear(page, tmp_path):
+    _ask(page, "2022年大连建成了多少处口袋公园？")
+    reply = page.locator('#qa-chat [data-testid="bot"]').last
+    assert reply.locator("strong").first.inner_text() == "112处"
+    assert page.locator("#qa-paragraph mark.qa-answer").inner_text() == "112处"
+    assert "第1部分" in page.locator("#qa-paragraph .qa-location").inner_text()
+    # the whole article opens with the same span marked
+    page.get_by_text("查看全文").click()
+    assert page.locator("#qa-article mark.qa-answer").first.inner_text() == "112处"
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)
+    assert (tmp_path / "answer.png").stat().st_size > 10_000
+    assert page.outside_requests == []  # no fonts, scripts or analytics from anywhere else
+
+
+@pytest.mark.parametrize("payload", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+def test_html_in_a_question_is_shown_as_text(page, payload):
+    page.evaluate("() => { window.__injected = false; }")
+    _ask(page, payload + " ${window.__injected = true} {{7*7}}")
+    chat = page.locator("#qa-chat")
+    user_message = page.locator('#qa-chat [data-testid="user"]').last
+    assert payload in user_message.inner_text()  # the literal text is visible
+    assert "${window.__injected = true} {{7*7}}" in user_message.inner_text()
+    assert chat.locator("script").count() == 0 and chat.locator("img[src='x']").count() == 0
+    page.wait_for_timeout(500)  # an onerror handler would have fired by now
+    assert page.dialogs == []
+    assert page.evaluate("() => window.__injected") is False
