@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from pathlib import Path
 
 from qa.article import ARTICLE_ID, read_article
+from qa.combine import Choice, choose
 from qa.corpus import Corpus
 from qa.crosslingual import Glossary, substrings
 from qa.document import Document, parse_document
+from qa.errors import ReaderUnavailableError
 from qa.extractor import Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
@@ -20,6 +22,7 @@ from qa.settings import Settings
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
 DEFAULT_THRESHOLD = 0.5
+READER_PASSAGES = 3  # paragraphs of the top sentences that the reader reads, in one batch
 
 
 class Answerer:
@@ -30,7 +33,7 @@ class Answerer:
     '2022年6月30日'
     """
 
-    def __init__(self, corpus: Corpus, dense: DenseIndex, embedder, settings: Settings):
+    def __init__(self, corpus: Corpus, dense: DenseIndex, embedder, settings: Settings, reader=None):
         self.corpus = corpus
         self.settings = settings
         self.embedder = embedder
@@ -39,9 +42,11 @@ class Answerer:
         )
         self.extractor = RuleExtractor(corpus)
         self._glossary: Glossary | None = None  # built on the first English question
+        self._reader = reader  # None: the shipped reader, loaded on first use when settings.use_reader
+        self._reader_failed = False
 
     @classmethod
-    def for_article(cls, settings: Settings | None = None, embedder=None) -> "Answerer":
+    def for_article(cls, settings: Settings | None = None, embedder=None, reader=None) -> "Answerer":
         """The shipped article with the index in `settings.index_dir` (built, with a message, when missing or stale)."""
         settings = settings if settings is not None else Settings()
         embedder = embedder if embedder is not None else _default_embedder(settings)
@@ -49,10 +54,17 @@ class Answerer:
         dense = load_or_build(
             settings.resolved_index_dir(), corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size
         )
-        return cls(corpus, dense, embedder, settings)
+        return cls(corpus, dense, embedder, settings, reader)
 
     @classmethod
-    def from_texts(cls, texts: dict[str, str], settings: Settings | None = None, embedder=None, show_progress: bool = False) -> "Answerer":
+    def from_texts(
+        cls,
+        texts: dict[str, str],
+        settings: Settings | None = None,
+        embedder=None,
+        show_progress: bool = False,
+        reader=None,
+    ) -> "Answerer":
         """An in-memory index over any texts ({doc_id: text}); evidence then carries the doc id."""
         if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
             raise TypeError("texts must be a dict of {doc_id: text} strings")
@@ -62,7 +74,7 @@ class Answerer:
         dense = DenseIndex.build(
             corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size, show_progress
         )
-        return cls(corpus, dense, embedder, settings)
+        return cls(corpus, dense, embedder, settings, reader)
 
     @property
     def document(self) -> Document:
@@ -82,36 +94,41 @@ class Answerer:
         """Answer one question; raises EmptyQuestionError (a ValueError) when it is empty or only whitespace."""
         timings: dict[str, float] = {}
         q, hits, ranked = self._run(question, timings)
-        best = ranked[0] if ranked else None
-        found = best is not None and best.score >= self.threshold
+        clock = time.perf_counter()
+        rules = self._rules_choice(ranked[0]) if ranked else None
+        reader = self._reader_choice(q, hits)
+        choice = choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader))
+        timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
         notes = [f"问题过长，只使用了前{self.settings.max_question_chars}个字。"] if q.truncated else []
-        evidence = self._evidence(hits, best if found else None)
+        found = choice is not None and choice.score >= self.threshold
+        answer_row = self._answer_row(choice, hits) if found else None
+        evidence = self._evidence(hits, answer_row)
         if not found:
-            return Answer(q.text, "", False, best.score if best else 0.0, None, None, None, evidence, timings, notes)
-        row = self.corpus.rows[best.row]
-        start, end = row.sentence.source_span(best.start, best.end)
+            score = choice.score if choice is not None else 0.0
+            return Answer(q.text, "", False, score, None, None, None, evidence, timings, notes)
+        document = self.corpus.documents[choice.doc_index]
         return Answer(
             question=q.text,
-            text=row.document.source[start:end],
+            text=document.source[choice.start : choice.end],
             found=True,
-            score=best.score,
-            start=start,
-            end=end,
-            doc_id=row.document.doc_id,
+            score=choice.score,
+            start=choice.start,
+            end=choice.end,
+            doc_id=document.doc_id,
             evidence=evidence,
             timings=timings,
             notes=notes,
-            method="rules",
+            method=choice.method,
         )
 
     def candidates(self, question: str) -> list[Candidate]:
-        """Every scored candidate span for a question, best first (what scripts/fit_rule_weights.py learns from)."""
+        """Every scored candidate span of the rules, best first (what scripts/fit_rule_weights.py learns from)."""
         return self._run(question, {})[2]
 
     def _run(self, question: str, timings: dict[str, float]) -> tuple[Question, list[Hit], list[Candidate]]:
-        """Question analysis, retrieval and extraction, timing each stage into `timings`."""
+        """Question analysis, retrieval and the span rules, timing each stage into `timings`."""
         clock = time.perf_counter()
         q = analyse_question(question, self.settings.max_question_chars)
         terms = self._terms(q)
@@ -131,13 +148,63 @@ class Answerer:
         timings["extract"] = time.perf_counter() - clock
         return q, hits, ranked
 
-    def _evidence(self, hits: list[Hit], best: Candidate | None) -> list[Evidence]:
+    def _rules_choice(self, best: Candidate) -> Choice:
+        row = self.corpus.rows[best.row]
+        start, end = row.sentence.source_span(best.start, best.end)
+        return Choice(self.corpus.documents.index(row.document), start, end, best.score, "rules")
+
+    def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
+        """The reader's best span in the paragraphs of the top sentences (one batch), or None without a reader."""
+        reader = self._load_reader()
+        if reader is None or not hits:
+            return None
+        units, seen = [], set()
+        for hit in hits:
+            row = self.corpus.rows[hit.row]
+            key = (id(row.document), row.unit.index)
+            if key not in seen:
+                seen.add(key)
+                units.append(row)
+            if len(units) == READER_PASSAGES:
+                break
+        result = reader.read(q.simplified, [row.unit.text for row in units])
+        if result.best is None:
+            return None
+        row = units[result.best.passage]
+        start, end = row.unit.source_span(result.best.start, result.best.end)
+        return Choice(self.corpus.documents.index(row.document), start, end, result.probability, "reader")
+
+    def _missing_entity(self, q: Question, choice: Choice) -> bool:
+        document = self.corpus.documents[choice.doc_index]
+        row_index = self.corpus.row_at(document, choice.start)
+        context = self.corpus.rows[row_index].unit.text if row_index is not None else ""
+        return any(entity not in context for entity in q.entities)
+
+    def _answer_row(self, choice: Choice, hits: list[Hit]) -> int:
+        row = self.corpus.row_at(self.corpus.documents[choice.doc_index], choice.start)
+        return row if row is not None else hits[0].row
+
+    def _load_reader(self):
+        """The trained reader, loaded on first use; None (said once on stderr) when disabled or not shipped."""
+        if not self.settings.use_reader:
+            return None
+        if self._reader is None and not self._reader_failed:
+            from qa.reader import Reader
+
+            try:
+                self._reader = Reader.load(cache_dir=self.settings.cache_dir)
+            except ReaderUnavailableError as error:
+                self._reader_failed = True
+                print(f"Answering with the span rules only: {error}", file=sys.stderr)
+        return self._reader
+
+    def _evidence(self, hits: list[Hit], answer_row: int | None) -> list[Evidence]:
         """Retrieved sentences as evidence, the answer's own sentence first (it may be a caption's credit line)."""
-        scored = [(hit.row, hit.score) for hit in hits]
-        if best is not None:
-            first = (best.row, hits[best.hit_rank].score)
-            scored = [first] + [pair for pair in scored if pair[0] != best.row]
-        return [self._to_evidence(row, score) for row, score in scored[: self.settings.evidence_count]]
+        scores = {hit.row: hit.score for hit in hits}
+        rows = [hit.row for hit in hits]
+        if answer_row is not None:
+            rows = [answer_row] + [row for row in rows if row != answer_row]
+        return [self._to_evidence(row, scores.get(row, 0.0)) for row in rows[: self.settings.evidence_count]]
 
     def _to_evidence(self, row_index: int, score: float) -> Evidence:
         row = self.corpus.rows[row_index]

@@ -11,9 +11,12 @@ TEXTS = {
 }
 
 
+RULES_ONLY = Settings(use_reader=False)
+
+
 @pytest.fixture
 def answerer(fake_embedder):
-    return Answerer.from_texts(TEXTS, embedder=fake_embedder)
+    return Answerer.from_texts(TEXTS, RULES_ONLY, embedder=fake_embedder)
 
 
 def test_answer_is_an_exact_span_inside_its_evidence(answerer):
@@ -42,7 +45,7 @@ def test_question_about_something_absent_is_not_answered(answerer):
 
 
 def test_threshold_zero_returns_the_best_candidate(fake_embedder):
-    lenient = Answerer.from_texts(TEXTS, Settings(answer_threshold=0.0), embedder=fake_embedder)
+    lenient = Answerer.from_texts(TEXTS, Settings(answer_threshold=0.0, use_reader=False), embedder=fake_embedder)
     result = lenient.answer("大连市的市长是谁？")
     assert result.found == (result.text != "")
 
@@ -65,7 +68,7 @@ def test_odd_input_never_crashes(answerer, question):
 
 
 def test_evidence_count_and_order(fake_embedder):
-    answerer = Answerer.from_texts(TEXTS, Settings(evidence_count=2), embedder=fake_embedder)
+    answerer = Answerer.from_texts(TEXTS, Settings(evidence_count=2, use_reader=False), embedder=fake_embedder)
     result = answerer.answer("渤海大道什么时候全线通车？")
     assert len(result.evidence) == 2
     assert result.evidence[0].start <= result.start < result.end <= result.evidence[0].end
@@ -73,4 +76,43 @@ def test_evidence_count_and_order(fake_embedder):
 
 def test_texts_must_be_a_mapping(fake_embedder):
     with pytest.raises(TypeError, match="dict"):
-        Answerer.from_texts(["not", "a", "dict"], embedder=fake_embedder)
+        Answerer.from_texts(["not", "a", "dict"], RULES_ONLY, embedder=fake_embedder)
+
+
+class FakeReader:
+    """Answers with a fixed phrase wherever it occurs, with a fixed probability."""
+
+    def __init__(self, phrase: str, probability: float):
+        self.phrase, self.probability, self.passages = phrase, probability, None
+
+    def read(self, question, passages, top_n=5, max_answer_chars=30):
+        from qa.reader import ReaderResult, ReaderSpan
+
+        self.passages = passages
+        spans = tuple(
+            ReaderSpan(i, p.index(self.phrase), p.index(self.phrase) + len(self.phrase), self.phrase, 5.0)
+            for i, p in enumerate(passages)
+            if self.phrase in p
+        )
+        return ReaderResult(spans, 0.0, self.probability if spans else 0.0)
+
+
+def test_reader_answers_what_the_rules_cannot(fake_embedder):
+    reader = FakeReader("往返节约了1个小时", 0.9)
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=reader)
+    result = answerer.answer("这条道路带来了什么好处？")
+    assert result.found and result.text == "往返节约了1个小时" and "reader" in result.method
+    assert TEXTS["bridge"][result.start : result.end] == result.text
+    assert result.evidence[0].start <= result.start < result.end <= result.evidence[0].end
+    assert len(reader.passages) <= 3, "the reader reads a few paragraphs in one batch"
+
+
+def test_rules_keep_their_boundaries_when_the_reader_agrees(fake_embedder):
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("112", 0.9))
+    result = answerer.answer("大连建成了多少处口袋公园？")
+    assert result.text == "112处" and result.method == "rules+reader"
+
+
+def test_unsure_reader_does_not_make_an_answer(fake_embedder):
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("孙磊", 0.2))
+    assert not answerer.answer("大连市的市长是谁？").found

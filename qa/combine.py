@@ -1,0 +1,61 @@
+"""Choosing between the span rules and the trained reader, question by question.
+
+Each is stronger somewhere (measured on the tuning split of eval/questions.jsonl):
+- the rules keep numbers, dates and durations whole with their units and qualifiers (近3000名, 4.5万个, 88%左右) and
+  know which unit was asked for; the reader sometimes clips them or returns a neighbouring number;
+- the reader finds phrase answers, names and places in context, and reads paraphrased questions the rules cannot align.
+
+So: when both point at the same place, the evidence of both is combined and the rules' span is kept for its exact
+boundaries (the reader's, for what/how questions, where the rules only offer whole clauses); for number/date/duration questions a rule span of comparable confidence wins; otherwise the more confident
+one wins, the reader's probability being discounted by READER_WEIGHT. A question whose names or numbers the chosen
+passage does not contain (沈阳, 2021年) loses ENTITY_PENALTY of its score whichever side answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.question import DATE, DURATION, NUMBER, PHRASE
+
+TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
+READER_WEIGHT = 1.0  # multiplies the reader's probability before comparing it with the rules' calibrated score
+RULES_MARGIN = 0.15  # on typed questions, a rule span this much less confident than the reader still wins
+ENTITY_PENALTY = 0.5  # multiplies the score when the question's names or numbers are missing from the context
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A span in source coordinates of one document, with the score and the side that found it."""
+
+    doc_index: int
+    start: int
+    end: int
+    score: float
+    method: str  # "rules", "reader" or "rules+reader"
+
+
+def choose(kind: str, rules: Choice | None, reader: Choice | None, reader_missing_entity: bool) -> Choice | None:
+    """The span to answer with (its score decides found / not found against the threshold).
+
+    >>> rules = Choice(0, 10, 14, 0.8, "rules"); reader = Choice(0, 11, 14, 0.9, "reader")
+    >>> choose("number", rules, reader, False)
+    Choice(doc_index=0, start=10, end=14, score=0.98, method='rules+reader')
+    """
+    if reader is not None:
+        reader = Choice(reader.doc_index, reader.start, reader.end, reader.score * READER_WEIGHT, reader.method)
+        if reader_missing_entity:
+            reader = Choice(reader.doc_index, reader.start, reader.end, reader.score * ENTITY_PENALTY, reader.method)
+    if rules is None or reader is None:
+        return rules if rules is not None else reader
+    if _overlap(rules, reader):
+        agreed = round(1.0 - (1.0 - rules.score) * (1.0 - reader.score), 6)
+        # Typed rule spans have exact boundaries; for what/how questions the rules only have whole clauses.
+        base = reader if kind == PHRASE else rules
+        return Choice(base.doc_index, base.start, base.end, agreed, "rules+reader")
+    if kind in TYPED_KINDS and rules.score + RULES_MARGIN >= reader.score:
+        return rules
+    return rules if rules.score >= reader.score else reader
+
+
+def _overlap(a: Choice, b: Choice) -> bool:
+    return a.doc_index == b.doc_index and a.start < b.end and b.start < a.end

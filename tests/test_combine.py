@@ -1,0 +1,34 @@
+"""Choosing between the rules and the reader."""
+
+import pytest
+
+from qa.combine import Choice, choose
+
+
+def test_agreement_keeps_the_rule_boundaries_and_raises_the_score():
+    chosen = choose("place", Choice(0, 10, 14, 0.6, "rules"), Choice(0, 12, 20, 0.5, "reader"), False)
+    assert (chosen.start, chosen.end, chosen.method) == (10, 14, "rules+reader")
+    assert chosen.score == pytest.approx(1 - 0.4 * 0.5)
+
+
+def test_typed_questions_prefer_comparable_rules():
+    rules, reader = Choice(0, 0, 4, 0.7, "rules"), Choice(0, 30, 34, 0.8, "reader")
+    assert choose("number", rules, reader, False) is rules
+    assert choose("phrase", rules, reader, False).method == "reader"
+
+
+def test_missing_entity_discounts_the_reader():
+    rules, reader = Choice(0, 0, 4, 0.6, "rules"), Choice(0, 30, 34, 0.9, "reader")
+    assert choose("phrase", rules, reader, True) is rules
+
+
+def test_one_side_only():
+    only = Choice(1, 3, 5, 0.4, "rules")
+    assert choose("person", only, None, False) is only
+    assert choose("person", None, None, False) is None
+    assert choose("person", None, Choice(1, 3, 5, 0.4, "reader"), False).method == "reader"
+
+
+def test_agreement_on_a_what_question_takes_the_reader_boundaries():
+    chosen = choose("phrase", Choice(0, 10, 30, 0.3, "rules"), Choice(0, 12, 20, 0.5, "reader"), False)
+    assert (chosen.start, chosen.end, chosen.method) == (12, 20, "rules+reader")
