@@ -42,12 +42,24 @@ class IndexMetadata:
     build_seconds: float
     format_version: int = FORMAT_VERSION
 
-    def mismatch(self, expected: "IndexMetadata") -> str | None:
-        """Why this index cannot serve `expected` (None when it can)."""
-        for name in ("format_version", "document_sha256", "model_id", "model_source_sha256", "chunking", "count"):
-            if getattr(self, name) != getattr(expected, name):
-                return f"{name} differs (index has {getattr(self, name)!r}, need {getattr(expected, name)!r})"
+    def mismatch(self, expected: dict) -> str | None:
+        """Why this index cannot serve `expected` (an `identity`); None when it can."""
+        for name, value in expected.items():
+            if getattr(self, name) != value:
+                return f"{name} differs (index has {getattr(self, name)!r}, need {value!r})"
         return None
+
+
+def identity(document_sha256: str, encoder: PassageEncoder, chunking: dict, count: int) -> dict:
+    """The fields that must match for an index to be reused."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "document_sha256": document_sha256,
+        "model_id": encoder.model_id,
+        "model_source_sha256": encoder.source_sha256,
+        "chunking": chunking,
+        "count": count,
+    }
 
 
 def library_versions() -> dict:
@@ -86,11 +98,7 @@ class DenseIndex:
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         meta = IndexMetadata(
-            document_sha256=document_sha256,
-            model_id=encoder.model_id,
-            model_source_sha256=encoder.source_sha256,
-            chunking=chunking,
-            count=len(texts),
+            **identity(document_sha256, encoder, chunking, len(texts)),
             dimension=int(vectors.shape[1]),
             versions=library_versions(),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -138,17 +146,7 @@ def load_or_build(
     batch_size: int = 32,
 ) -> DenseIndex:
     """The index in `directory` when it matches this document, model and chunking; else rebuild it, saying why."""
-    expected = IndexMetadata(
-        document_sha256=document_sha256,
-        model_id=encoder.model_id,
-        model_source_sha256=encoder.source_sha256,
-        chunking=chunking,
-        count=len(texts),
-        dimension=0,
-        versions={},
-        built_at="",
-        build_seconds=0.0,
-    )
+    expected = identity(document_sha256, encoder, chunking, len(texts))
     reason: str | None
     if not (directory / METADATA_FILE).exists() or not (directory / INDEX_FILE).exists():
         reason = f"no index in {directory}"
