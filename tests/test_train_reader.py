@@ -1,0 +1,191 @@
+"""Tests of `qa train-reader` on a tiny model: labels, batches, learning, resuming, and the export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
+
+from qa.reader import NULL_INDEX, WEIGHTS_FILE, Reader, encode_windows, load_base, sha256_file
+from qa.train_reader import (
+    LOG_FILE,
+    TrainExample,
+    answer_tokens,
+    epoch_batches,
+    latest_checkpoint,
+    main,
+    read_examples,
+    training_windows,
+)
+
+
+def _squad(examples, repeat: int = 1) -> dict:
+    paragraphs = [
+        {
+            "context": context,
+            "qas": [{"id": f"Q{i}-{r}", "question": question, "answers": [{"text": answer, "answer_start": context.index(answer)}]}],
+        }
+        for r in range(repeat)
+        for i, (question, context, answer) in enumerate(examples)
+    ]
+    return {"version": "v1.0", "data": [{"paragraphs": paragraphs}]}
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("train-reader")
+    build_tiny_base(folder / "base")
+    # Long contexts (filler first) so that some windows lack the answer.
+    long_examples = [(q, FILLER + c, a) for q, c, a in EXAMPLES]
+    (folder / "train.json").write_text(json.dumps(_squad(long_examples, repeat=4), ensure_ascii=False), encoding="utf-8")
+    (folder / "tune.json").write_text(json.dumps(_squad(EXAMPLES), ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _args(workspace: Path, checkpoints: Path, *extra: str) -> list[str]:
+    return [
+        "--train", str(workspace / "train.json"), "--tune", str(workspace / "tune.json"),
+        "--base-dir", str(workspace / "base"), "--checkpoint-dir", str(checkpoints),
+        "--max-seq-len", "40", "--stride", "8", "--max-question-tokens", "12",
+        "--batch-size", "8", "--lr", "5e-3", "--warmup", "0.1",
+        "--frozen-layers", "1", "--null-window-rate", "0.5", "--checkpoint-every", "10", "--eval-every", "10",
+        "--tune-questions", "300", "--no-progress", *extra,
+    ]
+
+
+def _log(checkpoints: Path) -> list[dict]:
+    return [json.loads(line) for line in (checkpoints / LOG_FILE).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def trained(workspace) -> Path:
+    """A finished 10-epoch run of the tiny model (checkpoints every 10 steps)."""
+    checkpoints = workspace / "run"
+    assert main(_args(workspace, checkpoints, "--epochs", "10")) == 0
+    return checkpoints
+
+
+def test_read_examples_trims_and_relocates_answers(tmp_path):
+    data = {"data": [{"paragraphs": [{"context": "会议由市长 张三 主持。", "qas": [
+        {"id": "a", "question": "谁？", "answers": [{"text": " 张三", "answer_start": 5}]},
+        {"id": "b", "question": "谁？", "answers": [{"text": "张三", "answer_start": 0}]},  # misplaced start
+        {"id": "c", "question": "谁？", "answers": [{"text": "李四", "answer_start": 2}]},  # not in the text
+    ]}]}]}
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    examples = read_examples(path)
+    assert [(e.start, e.end) for e in examples] == [(6, 8), (6, 8)]
+    assert all(e.context[e.start : e.end] == "张三" for e in examples)
+
+
+def test_every_window_with_the_answer_points_at_its_tokens(workspace):
+    _, tokenizer = load_base(workspace / "base")
+    examples = []
+    for question, context, answer in EXAMPLES:
+        passage = FILLER + context + FILLER
+        start = passage.index(answer)
+        examples.append(TrainExample(question, passage, start, start + len(answer)))
+    encoding = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], WINDOW)
+    windows = training_windows(tokenizer, examples, WINDOW, null_window_rate=1.0, seed=0)
+    assert len(windows) == len(encoding["input_ids"]) > 2 * len(examples)
+    with_answer = set()
+    for w, window in enumerate(windows):
+        example = examples[encoding["overflow_to_sample_mapping"][w]]
+        offsets = encoding["offset_mapping"][w]
+        assert window.input_ids == tuple(encoding["input_ids"][w])
+        if window.start == NULL_INDEX:
+            assert window.end == NULL_INDEX
+            assert answer_tokens(offsets, encoding.sequence_ids(w), example.start, example.end) is None
+            continue
+        with_answer.add(encoding["overflow_to_sample_mapping"][w])
+        first, last = offsets[window.start], offsets[window.end]
+        decoded = example.context[first[0] : last[1]]
+        gold = example.context[example.start : example.end]
+        if gold == "2023年5月1日":  # ends inside the token "日正": the smallest token cover
+            assert decoded == gold + "正"
+        else:
+            assert decoded == gold
+        assert first[0] <= example.start < first[1] and last[0] < example.end <= last[1]
+    assert with_answer == set(range(len(examples)))
+
+    kept = training_windows(tokenizer, examples, WINDOW, null_window_rate=0.0, seed=0)
+    assert [w for w in windows if w.start != NULL_INDEX] == kept
+
+
+def test_epoch_batches_cover_every_window_once_and_repeat_per_seed():
+    lengths = [(i * 7) % 23 + 5 for i in range(100)]
+    batches = epoch_batches(lengths, batch_size=8, seed=1, epoch=0)
+    assert sorted(i for batch in batches for i in batch) == list(range(100))
+    assert max(len(b) for b in batches) == 8
+    assert batches == epoch_batches(lengths, batch_size=8, seed=1, epoch=0)
+    assert batches != epoch_batches(lengths, batch_size=8, seed=1, epoch=1)
+
+
+def test_training_lowers_the_loss_and_logs_each_checkpoint(trained):
+    log = _log(trained)
+    assert [entry["step"] for entry in log] == list(range(10, log[-1]["total_steps"], 10)) + [log[-1]["total_steps"]]
+    assert log[-1]["loss"] < 0.6 * log[0]["loss"]
+    assert all(0 <= entry["tune_f1"] <= 100 and entry["tune_questions"] == len(EXAMPLES) for entry in log)
+    assert len(list(trained.glob("ckpt-*.pt"))) == 2  # only the newest are kept
+
+
+def test_a_finished_run_is_not_trained_again(workspace, trained):
+    newest = max(trained.glob("ckpt-*.pt"))
+    before = newest.stat().st_mtime_ns
+    assert main(_args(workspace, trained, "--epochs", "10")) == 0
+    assert newest.stat().st_mtime_ns == before and len(_log(trained)) == len(set(e["step"] for e in _log(trained)))
+
+
+def test_resuming_continues_exactly_where_the_run_stopped(workspace, tmp_path):
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert main(_args(workspace, whole, "--epochs", "4")) == 0
+    assert main(_args(workspace, parts, "--epochs", "4", "--stop-after", "13")) == 0
+    assert latest_checkpoint(parts)["step"] == 13
+    assert main(_args(workspace, parts, "--epochs", "4")) == 0
+
+    steps = [entry["step"] for entry in _log(parts)]
+    assert steps[:2] == [10, 13] and steps[2] == 20 and steps == sorted(set(steps))
+    a, b = latest_checkpoint(whole), latest_checkpoint(parts)
+    assert a["step"] == b["step"]
+    for name, tensor in a["model"].items():
+        torch.testing.assert_close(b["model"][name], tensor, rtol=1e-5, atol=1e-6)
+    assert a["scheduler"]["last_epoch"] == b["scheduler"]["last_epoch"]
+
+
+def test_changed_arguments_refuse_to_resume(workspace, trained, capsys):
+    assert main(_args(workspace, trained, "--epochs", "10", "--seed", "7")) == 2
+    assert "seed: 42 -> 7" in capsys.readouterr().err
+
+
+def test_export_writes_the_delta_and_the_reader_loads_it(workspace, trained, tmp_path):
+    out = tmp_path / "models"
+    assert main(_args(workspace, trained, "--epochs", "10", "--export", str(out))) == 0
+    path = out / WEIGHTS_FILE
+    state = load_file(path)
+    # --frozen-layers 1: the embeddings and layer 0 stay as in the base, so only layer 1 and the head ship.
+    assert {name.split(".")[0] if name.startswith("qa") else ".".join(name.split(".")[:4]) for name in state} == {
+        "qa_outputs", "encoder.encoder.layer.1"
+    }
+    assert {t.dtype for t in state.values()} == {torch.float16}
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    final = _log(trained)[-1]
+    assert meta["steps"] == final["step"] and meta["scores"] == final
+    assert meta["weights_sha256"] == sha256_file(path)
+    assert meta["training"]["lr"] == 5e-3 and meta["train_time_s"] > 0
+    assert meta["base_model_source"]["sha256"] == sha256_file(workspace / "base" / "model.safetensors")
+
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"sha256 `{meta['weights_sha256']}`" in card and f"at step {final['step']}" in card
+
+    reader = Reader.load(weights_path=path, base_dir=workspace / "base", quantize=False)
+    checkpoint = latest_checkpoint(trained)["model"]
+    torch.testing.assert_close(reader.model.get_parameter("qa_outputs.weight"), checkpoint["qa_outputs.weight"], atol=2e-3, rtol=2e-3)
+    passages = [c for _, c, _ in EXAMPLES]
+    result = reader.read(EXAMPLES[0][0], passages, top_n=10)
+    assert result.spans
+    for span in result.spans:
+        assert passages[span.passage][span.start : span.end] == span.text
