@@ -6,8 +6,8 @@ import sys
 import time
 
 from qa.article import ARTICLE_ID, read_article
-from qa.combine import Choice, choose
-from qa.corpus import Corpus
+from qa.combine import Choice, choose, needs_reader
+from qa.corpus import Corpus, Row
 from qa.crosslingual import Glossary, substrings
 from qa.document import Document, parse_document
 from qa.errors import ReaderUnavailableError
@@ -22,7 +22,7 @@ from qa.settings import Settings
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
 DEFAULT_THRESHOLD = 0.5
-READER_PASSAGES = 3  # paragraphs of the top sentences that the reader reads, in one batch
+READER_PASSAGES = 3  # top sentences that the reader reads (each with its neighbours), in one batch
 
 
 class Answerer:
@@ -96,7 +96,7 @@ class Answerer:
         q, hits, ranked = self._run(question, timings)
         clock = time.perf_counter()
         rules = self._rules_choice(ranked[0]) if ranked else None
-        reader = self._reader_choice(q, hits)
+        reader = self._reader_choice(q, hits) if needs_reader(q.kind, rules) else None
         choice = choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
@@ -154,25 +154,34 @@ class Answerer:
         return Choice(self.corpus.documents.index(row.document), start, end, best.score, "rules")
 
     def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
-        """The reader's best span in the paragraphs of the top sentences (one batch), or None without a reader."""
+        """The reader's best span around the top sentences (read in one batch), or None without a reader."""
         reader = self._load_reader()
         if reader is None or not hits:
             return None
-        units, seen = [], set()
-        for hit in hits:
-            row = self.corpus.rows[hit.row]
-            key = (id(row.document), row.unit.index)
-            if key not in seen:
-                seen.add(key)
-                units.append(row)
-            if len(units) == READER_PASSAGES:
-                break
-        result = reader.read(q.simplified, [row.unit.text for row in units])
+        windows = self._reading_windows(hits)
+        result = reader.read(q.simplified, [row.unit.text[a:b] for row, a, b in windows])
         if result.best is None:
             return None
-        row = units[result.best.passage]
-        start, end = row.unit.source_span(result.best.start, result.best.end)
+        row, offset, _ = windows[result.best.passage]
+        start, end = row.unit.source_span(offset + result.best.start, offset + result.best.end)
         return Choice(self.corpus.documents.index(row.document), start, end, result.probability, "reader")
+
+    def _reading_windows(self, hits: list[Hit]) -> list[tuple[Row, int, int]]:
+        """Each of the top sentences with its neighbours in its paragraph, as (row, start, end) in the paragraph text."""
+        windows = []
+        for hit in hits[:READER_PASSAGES]:
+            row = self.corpus.rows[hit.row]
+            first, last = hit.row, hit.row
+            if first > 0 and self.corpus.rows[first - 1].unit is row.unit:
+                first -= 1
+            if last + 1 < len(self.corpus) and self.corpus.rows[last + 1].unit is row.unit:
+                last += 1
+            text = row.unit.text
+            start = text.find(self.corpus.rows[first].sentence.text)
+            end = text.find(self.corpus.rows[last].sentence.text, max(start, 0))
+            end = end + len(self.corpus.rows[last].sentence.text) if end >= 0 else len(text)
+            windows.append((row, max(start, 0), end))
+        return windows
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         document = self.corpus.documents[choice.doc_index]

@@ -108,9 +108,19 @@ def test_reader_answers_what_the_rules_cannot(fake_embedder):
 
 
 def test_rules_keep_their_boundaries_when_the_reader_agrees(fake_embedder):
-    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("112", 0.9))
-    result = answerer.answer("大连建成了多少处口袋公园？")
-    assert result.text == "112处" and result.method == "rules+reader"
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("工程师孙磊", 0.9))
+    result = answerer.answer("大连湾海底隧道有限公司副总工程师是谁？")
+    assert result.text == "孙磊" and result.method == "rules+reader"
+
+
+def test_a_sure_number_does_not_wait_for_the_reader(fake_embedder):
+    reader = FakeReader("112", 0.9)
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=reader)
+    result = answerer.answer("2022年大连建成了多少处口袋公园？")
+    if result.score >= 0.8:
+        assert reader.passages is None and result.method == "rules"
+    else:
+        assert reader.passages is not None
 
 
 def test_unsure_reader_does_not_make_an_answer(fake_embedder):
