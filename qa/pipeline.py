@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
+from pathlib import Path
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
@@ -43,7 +45,6 @@ class Answerer:
         self.extractor = RuleExtractor(corpus)
         self._glossary: Glossary | None = None  # built on the first English question
         self._reader = reader  # None: the shipped reader, loaded on first use when settings.use_reader
-        self._reader_failed = False
 
     @classmethod
     def for_article(cls, settings: Settings | None = None, embedder=None, reader=None) -> "Answerer":
@@ -194,17 +195,9 @@ class Answerer:
         return row if row is not None else hits[0].row
 
     def _load_reader(self):
-        """The trained reader, loaded on first use; None (said once on stderr) when disabled or not shipped."""
-        if not self.settings.use_reader:
-            return None
-        if self._reader is None and not self._reader_failed:
-            from qa.reader import Reader
-
-            try:
-                self._reader = Reader.load(cache_dir=self.settings.cache_dir)
-            except ReaderUnavailableError as error:
-                self._reader_failed = True
-                print(f"Answering with the span rules only: {error}", file=sys.stderr)
+        """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""
+        if self._reader is None and self.settings.use_reader:
+            self._reader = shipped_reader(self.settings.cache_dir)
         return self._reader
 
     def _evidence(self, hits: list[Hit], answer_row: int | None) -> list[Evidence]:
@@ -241,6 +234,18 @@ class Answerer:
         if self._glossary is None:
             self._glossary = Glossary(substrings(self.corpus.passages()))
         return [translations for _, translations in self._glossary.translate(question.text)]
+
+
+@functools.lru_cache(maxsize=2)
+def shipped_reader(cache_dir: Path | None):
+    """The reader shipped in qa/models, loaded once per process; None (said once on stderr) when it is missing."""
+    from qa.reader import Reader
+
+    try:
+        return Reader.load(cache_dir=cache_dir)
+    except ReaderUnavailableError as error:
+        print(f"Answering with the span rules only: {error}", file=sys.stderr)
+        return None
 
 
 def _default_embedder(settings: Settings):
