@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
-from qa.corpus import Corpus, Row
+from qa.corpus import Corpus
 from qa.crosslingual import Glossary, substrings
 from qa.document import Document, parse_document
 from qa.errors import ReaderUnavailableError
@@ -24,7 +24,7 @@ from qa.settings import Settings
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
 DEFAULT_THRESHOLD = 0.5
-READER_PASSAGES = 3  # top sentences that the reader reads (each with its neighbours), in one batch
+READER_PASSAGES = 3  # top sentences that the reader reads, in one batch
 
 
 class Answerer:
@@ -155,34 +155,20 @@ class Answerer:
         return Choice(self.corpus.documents.index(row.document), start, end, best.score, "rules")
 
     def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
-        """The reader's best span around the top sentences (read in one batch), or None without a reader."""
+        """The reader's best span in the top sentences (read in one batch), or None without a reader.
+
+        Whole paragraphs, or sentences with their neighbours, read slower and scored lower on the tuning split.
+        """
         reader = self._load_reader()
         if reader is None or not hits:
             return None
-        windows = self._reading_windows(hits)
-        result = reader.read(q.simplified, [row.unit.text[a:b] for row, a, b in windows])
+        rows = [self.corpus.rows[hit.row] for hit in hits[:READER_PASSAGES]]
+        result = reader.read(q.simplified, [row.sentence.text for row in rows])
         if result.best is None:
             return None
-        row, offset, _ = windows[result.best.passage]
-        start, end = row.unit.source_span(offset + result.best.start, offset + result.best.end)
+        row = rows[result.best.passage]
+        start, end = row.sentence.source_span(result.best.start, result.best.end)
         return Choice(self.corpus.documents.index(row.document), start, end, result.probability, "reader")
-
-    def _reading_windows(self, hits: list[Hit]) -> list[tuple[Row, int, int]]:
-        """Each of the top sentences with its neighbours in its paragraph, as (row, start, end) in the paragraph text."""
-        windows = []
-        for hit in hits[:READER_PASSAGES]:
-            row = self.corpus.rows[hit.row]
-            first, last = hit.row, hit.row
-            if first > 0 and self.corpus.rows[first - 1].unit is row.unit:
-                first -= 1
-            if last + 1 < len(self.corpus) and self.corpus.rows[last + 1].unit is row.unit:
-                last += 1
-            text = row.unit.text
-            start = text.find(self.corpus.rows[first].sentence.text)
-            end = text.find(self.corpus.rows[last].sentence.text, max(start, 0))
-            end = end + len(self.corpus.rows[last].sentence.text) if end >= 0 else len(text)
-            windows.append((row, max(start, 0), end))
-        return windows
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         document = self.corpus.documents[choice.doc_index]
