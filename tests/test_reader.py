@@ -15,6 +15,8 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from eval.metrics import exact_match
+
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.reader import (
     MODELS_DIR,
@@ -286,12 +288,26 @@ def test_weights_for_another_base_or_damaged_raise_reader_unavailable(tiny_base,
         load_shipped_weights(fresh, path)
 
 
-@pytest.mark.model
-def test_shipped_reader_answers_a_question_about_the_article(article):
+SHIPPED_CASES = [  # tune-split questions of eval/questions.jsonl, with the sentence that holds the answer
+    ("大连优美整洁的城市环境更考验什么？", "大连优美、整洁的城市环境彰显为民情怀，更考验治理能力。", "治理能力"),
+    ("和合大院的居民清扫小区是为了什么？", "和合大院的居民清扫小区，美化家园环境。", "美化家园环境"),
+    ("乘客孙晋对地铁5号线开通最大的感受是什么？", "“地铁5号线的开通，给我最大的感受就是方便、快捷。", "方便、快捷"),
+    ("在农村，已经把大党委建起来的村子有多少个？", "具备条件的702个村全部完成“大党委”组建。", "702个"),
+    ("渤海大道什么时候全线通车？", "2022年6月30日，大连市规模最大、标准最高、里程最长的城市快速路——渤海大道实现全线通车。", "2022年6月30日"),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_reader() -> Reader:
     if not (MODELS_DIR / WEIGHTS_FILE).is_file():
         pytest.skip("the reader weights are not exported to qa/models yet")
-    reader = Reader.load()
-    sentence = next(line for line in article.splitlines() if "口袋公园" in line and "112处" in line)
-    result = reader.read("2022年大连建成了多少处口袋公园？", [sentence, "春风拂面、阳光和煦。"])
-    assert result.best.passage == 0 and "112" in result.best.text
-    assert result.probability > 0.5
+    return Reader.load()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question, sentence, expected", SHIPPED_CASES)
+def test_shipped_reader_answers_article_questions(question, sentence, expected, article, shipped_reader):
+    assert sentence in article
+    result = shipped_reader.read(question, [sentence, "春风拂面、阳光和煦，附近的居民都喜欢到这里休闲。"])
+    assert result.best.passage == 0
+    assert exact_match(result.best.text, [expected]) == 1.0, result.best.text
