@@ -156,6 +156,8 @@ def _asked_unit(text: str) -> str | None:
     if match is None:
         return None
     tail = match.group(1)
+    if tail.startswith("钱"):
+        return "元"  # "多少钱" is answered in 元 / 万元 / 亿元
     for unit in UNITS:
         if tail.startswith(unit):
             return unit

@@ -91,6 +91,24 @@ def candidates(question: Question, text: str) -> list[Span]:
     return _clauses(text)
 
 
+def fits_kind(question: Question, text: str) -> bool:
+    """Whether a span found by other means (the reader) has the form the question asks for.
+
+    A number question needs a number (with the asked unit, if any); a date or duration question a date or duration.
+
+    >>> from qa.question import analyse_question
+    >>> fits_kind(analyse_question("渤海大道全长多少公里？", 300), "1个小时")
+    False
+    """
+    if question.kind == NUMBER:
+        return bool(candidates(question, text))
+    if question.kind == DATE:
+        return bool(DATE_RE.search(text))
+    if question.kind == DURATION:
+        return bool(DURATION_RE.search(text))
+    return True
+
+
 def _regex_spans(pattern: re.Pattern, text: str, kind: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0), kind) for m in pattern.finditer(text) if m.group(0)]
 

@@ -126,3 +126,8 @@ def test_a_sure_number_does_not_wait_for_the_reader(fake_embedder):
 def test_unsure_reader_does_not_make_an_answer(fake_embedder):
     answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("孙磊", 0.2))
     assert not answerer.answer("大连市的市长是谁？").found
+
+
+def test_reader_span_of_the_wrong_kind_is_not_an_answer(fake_embedder):
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("1个小时", 0.99))
+    assert not answerer.answer("渤海大道全长多少公里？").found
