@@ -39,6 +39,7 @@ def first_answer_seconds() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100, help="how many questions of eval/questions.jsonl to time")
+    parser.add_argument("--no-reader", action="store_true", help="time the span rules alone (Settings(use_reader=False))")
     args = parser.parse_args(argv)
 
     from qa.pipeline import Answerer
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        answerer = Answerer.for_article(Settings(index_dir=Path(tmp)))
+        answerer = Answerer.for_article(Settings(index_dir=Path(tmp), use_reader=not args.no_reader))
         print(f"index build (incl. model load): {time.perf_counter() - started:.2f} s; "
               f"embedding alone: {answerer.retriever.dense.metadata.build_seconds:.2f} s "
               f"for {len(answerer.corpus)} sentences")
