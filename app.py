@@ -350,25 +350,18 @@ def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
                 with gr.Accordion("查看全文（答案用黄色标出）", open=False) as whole:
                     article = gr.HTML(article_html(source), css_template=CSS, js_on_load=None, elem_id="qa-article")
 
-        outputs = [question, chatbot, asked, paragraph, evidence, article]
-        gr.on(
-            [question.submit, send.click],
-            respond,
+        # One engine at a time serves the typed question and the example chips alike.
+        answering = dict(
+            fn=respond,
             inputs=[question, chatbot, asked],
-            outputs=outputs,
-            api_name="chat",
-            api_visibility="undocumented",
+            outputs=[question, chatbot, asked, paragraph, evidence, article],
             concurrency_id="engine",
             show_progress="minimal",
         )
+        gr.on([question.submit, send.click], **answering, api_name="chat", api_visibility="undocumented")
         for chip in chips:
             chip.click(lambda text=chip.value: text, None, question, queue=False, api_visibility="private").then(
-                respond,
-                inputs=[question, chatbot, asked],
-                outputs=outputs,
-                api_visibility="private",
-                concurrency_id="engine",
-                show_progress="minimal",
+                **answering, api_visibility="private"
             )
         # The chatbot's own trash icon clears the follow-up history and the panels too.
         gr.on(

@@ -13,7 +13,7 @@ passage does not contain (沈阳, 2021年) loses ENTITY_PENALTY of its score whi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.question import DATE, DURATION, NUMBER, PHRASE
 
@@ -26,9 +26,9 @@ ENTITY_PENALTY = 0.5  # multiplies the score when the question's names or number
 
 @dataclass(frozen=True)
 class Choice:
-    """A span in source coordinates of one document, with the score and the side that found it."""
+    """A span in source coordinates, inside the sentence of corpus row `row`, with its score and who found it."""
 
-    doc_index: int
+    row: int
     start: int
     end: int
     score: float
@@ -49,23 +49,23 @@ def choose(kind: str, rules: Choice | None, reader: Choice | None, reader_missin
 
     >>> rules = Choice(0, 10, 14, 0.8, "rules"); reader = Choice(0, 11, 14, 0.9, "reader")
     >>> choose("number", rules, reader, False)
-    Choice(doc_index=0, start=10, end=14, score=0.98, method='rules+reader')
+    Choice(row=0, start=10, end=14, score=0.98, method='rules+reader')
     """
     if reader is not None:
-        reader = Choice(reader.doc_index, reader.start, reader.end, reader.score * READER_WEIGHT, reader.method)
-        if reader_missing_entity:
-            reader = Choice(reader.doc_index, reader.start, reader.end, reader.score * ENTITY_PENALTY, reader.method)
+        penalty = ENTITY_PENALTY if reader_missing_entity else 1.0
+        reader = replace(reader, score=reader.score * READER_WEIGHT * penalty)
     if rules is None or reader is None:
         return rules if rules is not None else reader
     if _overlap(rules, reader):
         agreed = round(1.0 - (1.0 - rules.score) * (1.0 - reader.score), 6)
         # Typed rule spans have exact boundaries; for what/how questions the rules only have whole clauses.
         base = reader if kind == PHRASE else rules
-        return Choice(base.doc_index, base.start, base.end, agreed, "rules+reader")
+        return replace(base, score=agreed, method="rules+reader")
     if kind in TYPED_KINDS and rules.score + RULES_MARGIN >= reader.score:
         return rules
     return rules if rules.score >= reader.score else reader
 
 
 def _overlap(a: Choice, b: Choice) -> bool:
-    return a.doc_index == b.doc_index and a.start < b.end and b.start < a.end
+    # A span never leaves its sentence, and sentences do not overlap: spans of different rows are apart.
+    return a.row == b.row and a.start < b.end and b.start < a.end

@@ -36,16 +36,10 @@ class Corpus:
             raise ValueError(f"document ids must be unique, got {ids!r}")
         self.documents = documents
         self.rows = [Row(d, s) for d in documents for s in d.sentences]
-        self._row_of = {(id(r.document), r.sentence.index): i for i, r in enumerate(self.rows)}
         self._idf: dict[str, float] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    def row_at(self, document: Document, offset: int) -> int | None:
-        """The row of the sentence of `document` that holds source `offset` (None between sentences)."""
-        sentence = document.sentence_at(offset)
-        return None if sentence is None else self._row_of[(id(document), sentence.index)]
 
     def passages(self) -> list[str]:
         """What is embedded and keyword-indexed for each row."""

@@ -105,12 +105,11 @@ class Answerer:
 
         notes = [f"问题过长，只使用了前{self.settings.max_question_chars}个字。"] if q.truncated else []
         found = choice is not None and choice.score >= self.threshold
-        answer_row = self._answer_row(choice, hits) if found else None
-        evidence = self._evidence(hits, answer_row)
+        evidence = self._evidence(hits, choice.row if found else None)
         if not found:
             score = choice.score if choice is not None else 0.0
             return Answer(q.text, "", False, score, None, None, None, evidence, timings, notes)
-        document = self.corpus.documents[choice.doc_index]
+        document = self.corpus.rows[choice.row].document
         return Answer(
             question=q.text,
             text=document.source[choice.start : choice.end],
@@ -153,7 +152,7 @@ class Answerer:
     def _rules_choice(self, best: Candidate) -> Choice:
         row = self.corpus.rows[best.row]
         start, end = row.sentence.source_span(best.start, best.end)
-        return Choice(self.corpus.documents.index(row.document), start, end, best.score, "rules")
+        return Choice(best.row, start, end, best.score, "rules")
 
     def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
         """The reader's best span in the top sentences (read in one batch), or None without a reader.
@@ -163,25 +162,19 @@ class Answerer:
         reader = self._load_reader()
         if reader is None or not hits:
             return None
-        rows = [self.corpus.rows[hit.row] for hit in hits[:READER_PASSAGES]]
-        result = reader.read(q.simplified, [row.sentence.text for row in rows])
+        rows = [hit.row for hit in hits[:READER_PASSAGES]]
+        result = reader.read(q.simplified, [self.corpus.rows[row].sentence.text for row in rows])
         if result.best is None:
             return None
         if not fits_kind(q, result.best.text):
             return None  # "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is
         row = rows[result.best.passage]
-        start, end = row.sentence.source_span(result.best.start, result.best.end)
-        return Choice(self.corpus.documents.index(row.document), start, end, result.probability, "reader")
+        start, end = self.corpus.rows[row].sentence.source_span(result.best.start, result.best.end)
+        return Choice(row, start, end, result.probability, "reader")
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
-        document = self.corpus.documents[choice.doc_index]
-        row_index = self.corpus.row_at(document, choice.start)
-        context = self.corpus.rows[row_index].unit.text if row_index is not None else ""
+        context = self.corpus.rows[choice.row].unit.text
         return any(entity not in context for entity in q.entities)
-
-    def _answer_row(self, choice: Choice, hits: list[Hit]) -> int:
-        row = self.corpus.row_at(self.corpus.documents[choice.doc_index], choice.start)
-        return row if row is not None else hits[0].row
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""
