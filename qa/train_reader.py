@@ -465,9 +465,8 @@ extractive question answering. `qa.reader.Reader.load()` builds the base encoder
 ## Files
 
 - `{meta['weights_file']}`: {meta['weights_bytes'] / 1e6:.1f} MB, {meta['dtype']}, sha256 `{meta['weights_sha256']}`.
-  Only what fine-tuning changed: encoder layers {t['frozen_layers']}-{layers - 1} and the head. The word
-  embeddings (shared with the retriever) and, frozen during training, the other embeddings and layers
-  0-{t['frozen_layers'] - 1} come from the base model at load time.
+  Only what fine-tuning changed: {_trained_parts(t['frozen_layers'], layers)} and the head. {_base_parts(t['frozen_layers'])}
+  come from the base model at load time.
 - `{Path(meta['weights_file']).with_suffix('.json').name}`: the full record (training arguments, data and base hashes,
   window settings, scores). The loader refuses weights whose base fingerprint or sha256 differ.
 
@@ -501,6 +500,28 @@ Tuning score: {score_line}
 
 Reproduce: `qa train-reader` with the arguments in the record, then `--export qa/models`.
 """
+
+
+def _trained_parts(frozen_layers: int, layers: int) -> str:
+    """What a run with `frozen_layers` trains besides the head, in words.
+
+    >>> _trained_parts(6, 12), _trained_parts(0, 12)
+    ('encoder layers 6-11', 'the position and type embeddings with their LayerNorm, encoder layers 0-11')
+    """
+    trained = f"encoder layers {frozen_layers}-{layers - 1}"
+    return trained if frozen_layers else f"the position and type embeddings with their LayerNorm, {trained}"
+
+
+def _base_parts(frozen_layers: int) -> str:
+    """What such a run leaves as in the base (hence does not ship), in words.
+
+    >>> _base_parts(6)
+    'The word embeddings (shared with the retriever) and, frozen during training, the other embeddings and layers 0-5'
+    """
+    shared = "The word embeddings (shared with the retriever)"
+    if not frozen_layers:
+        return shared
+    return f"{shared} and, frozen during training, the other embeddings and layers 0-{frozen_layers - 1}"
 
 
 def _base_source(base_dir: Path) -> dict:
