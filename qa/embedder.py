@@ -199,21 +199,6 @@ def _load_sentence_transformer(folder: Path) -> SentenceTransformer:
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
 
 
-def load_encoder_and_tokenizer(cache_dir: Path | None = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """The raw Hugging Face encoder (`BertModel`) and fast tokenizer, e.g. to fine-tune a reader.
-
-    >>> encoder, tokenizer = load_encoder_and_tokenizer()  # doctest: +SKIP
-    >>> tokenizer("2022年大连建成了多少处口袋公园？").tokens()[:4]  # doctest: +SKIP
-    ['<s>', '▁2022', '年', '大连']
-    """
-    folder = build_model_dir(cache_dir)
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    from transformers import AutoModel, AutoTokenizer
-
-    encoder = AutoModel.from_pretrained(folder, local_files_only=True)
-    return encoder, AutoTokenizer.from_pretrained(folder, local_files_only=True)
-
-
 class Embedder:
     """Encodes questions and passages into L2-normalised 384-d vectors (cosine = dot product).
 
@@ -267,6 +252,18 @@ class Embedder:
                 model.encode(["warm-up"], prompt=QUERY_PREFIX, convert_to_numpy=True)
                 self._model = model
         return self
+
+    def transformer(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        """The loaded Hugging Face encoder (`BertModel`) and fast tokenizer under the sentence-transformers model.
+
+        The reader copies this encoder and shares its word-embedding table rather than loading a second one.
+
+        >>> encoder, tokenizer = Embedder().transformer()  # doctest: +SKIP
+        >>> tokenizer("2022年大连建成了多少处口袋公园？").tokens()[:4]  # doctest: +SKIP
+        ['<s>', '▁2022', '年', '大连']
+        """
+        self.load()
+        return self._model[0].auto_model, self._model.tokenizer
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Questions -> float32 (n, 384) unit rows, with the "query: " prefix added here."""

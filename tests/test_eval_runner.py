@@ -243,9 +243,11 @@ def test_run_set_refuses_a_mode_that_does_not_fit_the_set(squad_file):
 
 
 def test_the_real_answerer_fits_the_runner(squad_file, fake_embedder):
-    # qa.Answerer with the deterministic fake embedder: checks the contract (offsets, threshold, timings).
+    # qa.Answerer with the deterministic fake embedder and the rules alone (no model at all): checks the
+    # contract (offsets, threshold, timings).
     eval_set = load_squad(squad_file)
-    run = run_set(eval_set, "reader", SharedEmbedderFactory(embedder=fake_embedder), progress=False)
+    factory = SharedEmbedderFactory(embedder=fake_embedder)
+    run = run_set(eval_set, "reader", factory, settings=Settings(use_reader=False), progress=False)
     assert run.default_threshold == DEFAULT_THRESHOLD
     items = {item.id: item for item in eval_set.items}
     for record in run.records:

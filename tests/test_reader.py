@@ -255,6 +255,27 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
         assert [context, FILLER][span.passage][span.start : span.end] == span.text
 
 
+def test_reader_on_a_loaded_encoder_shares_its_word_embeddings_and_leaves_it_unchanged(tiny_base, tmp_path):
+    from transformers import AutoModel, AutoTokenizer
+
+    model, tokenizer = _trained_looking_model(tiny_base)
+    path = save_shipped_weights(model, WINDOW, tmp_path, steps=7)
+    encoder = AutoModel.from_pretrained(tiny_base, local_files_only=True)  # as the embedder holds it: with a pooler
+    before = {name: param.detach().clone() for name, param in encoder.named_parameters()}
+
+    shared = Reader.load(weights_path=path, base=(encoder, AutoTokenizer.from_pretrained(tiny_base)))
+    from_disk = Reader.load(weights_path=path, base_dir=tiny_base)
+
+    assert shared.model.encoder.get_input_embeddings().weight is encoder.get_input_embeddings().weight
+    for name, param in encoder.named_parameters():
+        torch.testing.assert_close(param, before[name], atol=0, rtol=0)  # the overlay went to the copy
+    assert dict(shared.model.named_parameters()).keys() == dict(from_disk.model.named_parameters()).keys()
+    for question, context, _ in EXAMPLES:
+        a, b = shared.read(question, [context, FILLER]), from_disk.read(question, [context, FILLER])
+        assert [s.text for s in a.spans] == [s.text for s in b.spans]
+        assert a.probability == pytest.approx(b.probability, abs=1e-6)
+
+
 def test_missing_weights_raise_reader_unavailable(tiny_base, tmp_path):
     with pytest.raises(ReaderUnavailableError, match="missing"):
         Reader.load(weights_path=tmp_path / WEIGHTS_FILE, base_dir=tiny_base)
