@@ -13,11 +13,9 @@ layout (for instance a CMRC paragraph) simply becomes body paragraphs.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 Piece = tuple[int, int]
 
@@ -184,21 +182,6 @@ class Document:
                 label = f"第{unit.paragraph}幅{label}"
             return f"{part} · {label}" if part else label
         return f"{part} · 第{unit.paragraph}段" if part else f"第{unit.paragraph}段"
-
-    def sentence_at(self, offset: int) -> Sentence | None:
-        """The sentence one of whose pieces contains source `offset`; None between sentences or outside the text."""
-        starts, entries = self._piece_table
-        k = bisect.bisect_right(starts, offset) - 1
-        if k >= 0 and offset < entries[k][1]:
-            return self.sentences[entries[k][2]]
-        return None
-
-    @cached_property
-    def _piece_table(self) -> tuple[list[int], list[tuple[int, int, int]]]:
-        # A sentence rejoined across a caption has pieces on both sides of the caption's sentence,
-        # so the lookup sorts pieces, not sentences.
-        entries = sorted((s, e, sentence.index) for sentence in self.sentences for s, e in sentence.pieces)
-        return [s for s, _, _ in entries], entries
 
 
 @dataclass(frozen=True)

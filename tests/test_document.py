@@ -147,7 +147,7 @@ def test_a_caption_inside_a_cut_sentence_stays_a_unit_of_its_own(doc):
     caption = next(u for u in doc.units if u.kind == "caption" and u.text.startswith("和合大院的居民"))
     assert sentence.pieces[0][1] < caption.start < caption.end < sentence.pieces[1][0]
     assert doc.unit_of(sentence).index < caption.index
-    assert doc.sentence_at(caption.start).unit == caption.index
+    assert [s.text for s in doc.sentences if s.unit == caption.index] == [caption.text]
 
 
 def test_synthetic_page_breaks_are_repaired_by_rule(synthetic):
@@ -289,18 +289,6 @@ def test_a_long_quotation_is_split_inside():
     assert len(split_sentences(quote)) == 2
 
 
-def test_sentence_at(doc):
-    src = doc.source
-    assert doc.sentence_at(src.index("717万平方米")).text.startswith("2022年，大连市共完成")
-    assert doc.sentence_at(src.index("2022年，大连市\n")).text.endswith("惠及居民10万户。")
-    assert doc.sentence_at(src.index("\n\n1 城市万象")) is None  # between paragraphs
-    assert doc.sentence_at(src.index("SULAN")) is None  # dropped decoration
-    assert doc.sentence_at(-1) is None and doc.sentence_at(len(src)) is None
-    for sentence in doc.sentences:
-        assert doc.sentence_at(sentence.start) is sentence
-        assert doc.sentence_at(sentence.end - 1) is sentence
-
-
 def test_offset_mapping_across_a_page_break(doc):
     sentence = sentence_with(doc, "717万平方米")
     cut = sentence.text.index("共完成")
@@ -335,7 +323,6 @@ def test_plain_paragraph_without_layout():
 def test_blank_text_gives_an_empty_document(text):
     d = parse_document(text, doc_id="empty")
     assert (d.doc_id, d.source, d.units, d.sentences) == ("empty", text, (), ())
-    assert d.sentence_at(0) is None
 
 
 def test_non_text_is_rejected():
