@@ -21,6 +21,8 @@ UNITS = sorted(
     key=len,
     reverse=True,
 )
+# Words after 多少 / 几 that are not units but ask for one: "多少钱" is answered in 元 (or 万元 / 亿元).
+ASKED_WORD_UNITS = {"钱": "元"}
 # Units that count the same thing: "多少人参加" is answered by "近3000名".
 UNIT_EQUIVALENTS = {
     "人": {"人", "名", "人次", "位", "万人", "余人", "万名"},
@@ -156,8 +158,9 @@ def _asked_unit(text: str) -> str | None:
     if match is None:
         return None
     tail = match.group(1)
-    if tail.startswith("钱"):
-        return "元"  # "多少钱" is answered in 元 / 万元 / 亿元
+    for word, unit in ASKED_WORD_UNITS.items():
+        if tail.startswith(word):
+            return unit
     for unit in UNITS:
         if tail.startswith(unit):
             return unit

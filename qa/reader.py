@@ -147,9 +147,7 @@ def load_base(base_dir: Path) -> tuple[SpanModel, PreTrainedTokenizerBase]:
             base_dir, add_pooling_layer=False, dtype=torch.float32, local_files_only=True
         )
         tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
-    if not tokenizer.is_fast:
-        raise ReaderUnavailableError(f"{base_dir}: the reader needs a fast tokenizer (character offsets)")
-    return SpanModel(encoder).freeze(0), tokenizer
+    return _with_head(encoder, tokenizer)
 
 
 def copy_base(encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> tuple[SpanModel, PreTrainedTokenizerBase]:
@@ -159,12 +157,17 @@ def copy_base(encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> t
     own: the reader never changes it (see `SpanModel.freeze`). Everything else is copied, so the
     shipped weights overlay the copy and leave the retriever's encoder as it was.
     """
-    if not tokenizer.is_fast:
-        raise ReaderUnavailableError("the reader needs a fast tokenizer (character offsets)")
     table = encoder.get_input_embeddings().weight
     copied = copy.deepcopy(encoder, memo={id(table): table})
     copied.pooler = None  # as in `load_base`: span extraction does not use it, and it is not shipped
-    return SpanModel(copied).freeze(0), tokenizer
+    return _with_head(copied, tokenizer)
+
+
+def _with_head(encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> tuple[SpanModel, PreTrainedTokenizerBase]:
+    """The span model over `encoder` (only the word embeddings frozen); the tokenizer must give character offsets."""
+    if not tokenizer.is_fast:
+        raise ReaderUnavailableError("the reader needs a fast tokenizer (character offsets)")
+    return SpanModel(encoder).freeze(0), tokenizer
 
 
 def clip_question(tokenizer: PreTrainedTokenizerBase, question: str, max_tokens: int) -> str:
@@ -394,16 +397,15 @@ class Reader:
     @classmethod
     def load(
         cls,
-        cache_dir: Path | None = None,
         weights_path: Path | None = None,
         quantize: bool = False,
         base_dir: Path | None = None,
         base: tuple[PreTrainedModel, PreTrainedTokenizerBase] | None = None,
     ) -> Reader:
-        """The base e5 encoder (built into `cache_dir` if needed) overlaid with the shipped reader weights.
+        """The base e5 encoder overlaid with the shipped reader weights.
 
         `weights_path` defaults to qa/models/reader.safetensors; `base_dir` to the converted e5
-        folder. `base`, an already loaded encoder and tokenizer (`Embedder.transformer()`), is copied
+        folder (built into the default cache if needed). `base`, an already loaded encoder and tokenizer (`Embedder.transformer()`), is copied
         instead of loading `base_dir`, sharing its word embeddings (see `copy_base`). `quantize` applies int8 dynamic quantisation to the Linear layers; off by default:
         on a 2-core AVX2 CPU it saved under 5% of the time, and on an early checkpoint it changed
         51 of 60 CMRC trial predictions (F1 -2). Raises ReaderUnavailableError when the weights are missing or do not
@@ -421,7 +423,7 @@ class Reader:
             if base_dir is None:
                 from qa.embedder import build_model_dir
 
-                base_dir = build_model_dir(cache_dir)
+                base_dir = build_model_dir()
             model, tokenizer = load_base(Path(base_dir))
         meta = load_shipped_weights(model, weights_path)
         model.eval()
