@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return eval_main(argv[1:])
     if argv and argv[0] == "train-reader":
-        from qa.train_reader import main as train_main
+        from training.reader import main as train_main
 
         return train_main(argv[1:])
 

@@ -15,7 +15,7 @@ The score of a candidate is a logistic function, sigmoid(bias + sum of WEIGHTS[f
 - `quoted`: the span is a quoted name; `clause`: the span is a whole clause (the fallback for what/how questions),
   `clause_overlap`: the share of the clause's characters that the question already contains.
 
-`WEIGHTS` were fitted by logistic regression on the candidates of the tuning split of eval/questions.jsonl
+`WEIGHTS` (qa/data/rule_weights.json) were fitted by logistic regression on the candidates of the tuning split of eval/questions.jsonl
 (scripts/fit_rule_weights.py; label: the candidate equals a gold answer): they rank candidates. The best candidate's
 logit is then mapped to a probability by Platt scaling (`CALIBRATION`), fitted on the same tuning questions with the
 label "the best candidate is right" (unanswerable questions count as wrong), so `score` estimates P(right).
@@ -23,35 +23,37 @@ label "the best candidate is right" (unanswerable questions count as wrong), so 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from qa.corpus import Corpus, Row
 from qa.question import PHRASE, Question
 from qa.retriever import Hit
 from qa.rules import Span, candidates, quoted_spans
+from qa.settings import PACKAGE_DIR
 
 DENSE_FLOOR, DENSE_CEIL = 0.75, 0.92  # e5 cosines between a question and unrelated / matching sentences
 PROXIMITY_SCALE = 12.0  # characters
 SENTENCES_READ = 5  # candidates are looked for in this many top sentences
 FEATURES = ("match", "missing", "missing_entity", "proximity", "slot", "dense", "rank", "quoted", "clause", "clause_overlap")
-WEIGHTS = {  # scripts/fit_rule_weights.py (--l2 0.02 towards its PRIOR), 98 tuning questions, 1017 candidates
-    "bias": -5.9,
-    "match": 3.65,
-    "missing": -2.14,
-    "missing_entity": -3.91,
-    "proximity": 1.56,
-    "slot": 2.08,
-    "dense": 1.33,
-    "rank": 1.01,
-    "quoted": 0.91,
-    "clause": -1.91,
-    "clause_overlap": -3.05,
-}
+RULE_WEIGHTS_FILE = PACKAGE_DIR / "data" / "rule_weights.json"  # written by scripts/fit_rule_weights.py
 
-# Platt scaling (a, b) of the best candidate's logit against "the question's best candidate is right".
-CALIBRATION = (0.471, 0.496)  # scripts/fit_rule_weights.py, same tuning questions
+
+def load_rule_weights(path: Path = RULE_WEIGHTS_FILE) -> tuple[dict[str, float], tuple[float, float]]:
+    """The fitted (WEIGHTS, CALIBRATION): a weight per feature plus "bias", and Platt's (a, b)."""
+    fitted = json.loads(path.read_text(encoding="utf-8"))
+    weights, calibration = fitted["weights"], tuple(fitted["calibration"])
+    if set(weights) != {"bias", *FEATURES} or len(calibration) != 2:
+        raise ValueError(f"{path}: weights for {sorted(weights)} and {len(calibration)} calibration values, expected "
+                         f"bias + {list(FEATURES)} and 2; re-run scripts/fit_rule_weights.py")
+    return weights, calibration
+
+
+# Platt scaling (a, b) maps the best candidate's logit to "the question's best candidate is right".
+WEIGHTS, CALIBRATION = load_rule_weights()
 
 Terms = list[tuple[str, ...]]  # each term: the strings any of which counts as the term being present
 

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/fit_rule_weights.py [--l2 0.02]
 
 Every candidate the rules produce for a tuning question is one example, labelled 1 when it equals a gold answer
-(CMRC exact match). Unanswerable questions contribute only negatives. Prints the weights to paste into WEIGHTS.
+(CMRC exact match). Unanswerable questions contribute only negatives. Writes them, with the calibration, to
+qa/data/rule_weights.json (what qa/extractor.py loads).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from eval.datasets import load_article_set
 from eval.metrics import exact_match
-from qa.extractor import FEATURES
+from qa.extractor import FEATURES, RULE_WEIGHTS_FILE, load_rule_weights
 from qa.pipeline import Answerer
 from qa.settings import Settings
 
@@ -71,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     prior = np.array([PRIOR["bias"]] + [PRIOR[name] for name in FEATURES])
     w = np.round(fit(x, y, args.l2, prior), 2)
     weights = {"bias": float(w[0])} | {name: float(v) for name, v in zip(FEATURES, w[1:])}
-    print("WEIGHTS =", json.dumps(weights, indent=4))
 
     # Platt scaling of the best candidate's logit against "that candidate is right" (no candidate: skipped).
     best_logits, best_right = [], []
@@ -82,7 +82,19 @@ def main(argv: list[str] | None = None) -> int:
             best_logits.append(logits[best])
             best_right.append(labels[best])
     a, b = fit(np.array(best_logits).reshape(-1, 1), np.array(best_right), l2=0.0)[::-1]
-    print(f"CALIBRATION = ({a:.3f}, {b:.3f})")
+    fitted = {
+        "fitted_by": f"scripts/fit_rule_weights.py --l2 {args.l2} (pulled towards its PRIOR)",
+        "tuning_questions": len(items),
+        "candidates": len(y),
+        "weights": weights,
+        "calibration": [round(float(a), 3), round(float(b), 3)],
+    }
+    tmp = RULE_WEIGHTS_FILE.with_suffix(".tmp")
+    tmp.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    load_rule_weights(tmp)  # refuse to replace the shipped file with one the extractor cannot read
+    tmp.replace(RULE_WEIGHTS_FILE)
+    print(json.dumps(fitted, indent=2))
+    print(f"written to {RULE_WEIGHTS_FILE}", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
 from qa.reader import NULL_INDEX, WEIGHTS_FILE, Reader, encode_windows, load_base, sha256_file
-from qa.train_reader import (
+from training.reader import (
     LOG_FILE,
     TrainExample,
     answer_tokens,

@@ -1,0 +1,1 @@
+"""Training the project's own models (the extractive reader); not needed to answer questions."""
