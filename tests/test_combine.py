@@ -2,17 +2,17 @@
 
 import pytest
 
-from qa.combine import Choice, choose
+from qa.combine import READER_WEIGHT, Choice, choose
 
 
 def test_agreement_keeps_the_rule_boundaries_and_raises_the_score():
     chosen = choose("place", Choice(0, 10, 14, 0.6, "rules"), Choice(0, 12, 20, 0.5, "reader"), False)
     assert (chosen.start, chosen.end, chosen.method) == (10, 14, "rules+reader")
-    assert chosen.score == pytest.approx(1 - 0.4 * 0.5)
+    assert chosen.score == pytest.approx(1 - 0.4 * (1 - 0.5 * READER_WEIGHT))
 
 
 def test_typed_questions_prefer_comparable_rules():
-    rules, reader = Choice(0, 0, 4, 0.7, "rules"), Choice(0, 30, 34, 0.8, "reader")
+    rules, reader = Choice(0, 0, 4, 0.7, "rules"), Choice(0, 30, 34, 0.95, "reader")
     assert choose("number", rules, reader, False) is rules
     assert choose("phrase", rules, reader, False).method == "reader"
 
