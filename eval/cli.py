@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from eval.datasets import EvalDataError, load_article_set, load_squad, sample_items, subset
-from eval.report import build_report, write_report
+from eval.report import build_report, environment, write_report
 from eval.runner import AnswererFactory, run_set
 from qa.errors import QAError
 
@@ -89,13 +89,14 @@ def main(argv: list[str] | None = None, factory: AnswererFactory | None = None) 
         print(f"eval: error: {exc}", file=sys.stderr)
         return 2
     mode = "article" if args.squad is None else (args.mode or "reader")
+    env = environment()  # the commit that runs, before the run writes its own report files into the tree
     try:
         run = run_set(eval_set, mode, factory=factory, progress=not args.no_progress)
     except QAError as exc:
         print(f"eval: error: {exc}", file=sys.stderr)
         return 1
     name = args.name or default_name(args)
-    report = write_report(build_report(name, eval_set, run, split=args.split, limit=args.limit), args.out)
+    report = write_report(build_report(name, eval_set, run, split=args.split, limit=args.limit, env=env), args.out)
     markdown = args.out / f"{name}.md"
     whole_article_set = mode == "article" and args.split == "all" and args.limit is None
     if whole_article_set:

@@ -6,7 +6,7 @@ import functools
 import itertools
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
@@ -22,6 +22,7 @@ from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.rules import fits_kind
 from qa.settings import Settings
+from qa.text import trim_span
 
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
@@ -100,7 +101,7 @@ class Answerer:
         clock = time.perf_counter()
         rules = self._rules_choice(ranked[0]) if ranked else None
         reader = self._reader_choice(q, hits) if needs_reader(q.kind, rules) else None
-        choice = choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader))
+        choice = self._trimmed(choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader)))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -178,6 +179,13 @@ class Answerer:
         row, start, end = located
         start, end = self.corpus.rows[row].sentence.source_span(start, end)
         return Choice(row, start, end, result.probability, "reader")
+
+    def _trimmed(self, choice: Choice | None) -> Choice | None:
+        """The choice without punctuation or unmatched quotes at its edges (see `trim_span`); None if nothing is left."""
+        if choice is None:
+            return None
+        start, end = trim_span(self.corpus.rows[choice.row].document.source, choice.start, choice.end)
+        return replace(choice, start=start, end=end) if start < end else None
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         context = self.corpus.rows[choice.row].unit.text

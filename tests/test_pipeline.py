@@ -2,6 +2,7 @@
 
 import pytest
 
+from qa.combine import Choice
 from qa.pipeline import Answerer
 from qa.settings import Settings
 
@@ -148,3 +149,12 @@ def test_reader_passages_join_top_sentences_per_document_in_document_order():
     start = text.index("1个小时")
     assert joined.locate(start, start + 4) == (rows[second], second.index("1个小时"), second.index("1个小时") + 4)
     assert joined.locate(len(first) - 3, len(first) + 2) is None  # runs across the two sentences
+
+
+def test_answers_carry_no_punctuation_or_unmatched_quotes_at_their_edges(fake_embedder):
+    text = "大连“公园城市”建设的目标是实现“300米见绿、500米进园”，让市民在绿色中生活。"
+    answerer = Answerer.from_texts({"goal": text}, RULES_ONLY, embedder=fake_embedder)
+    choice = Choice(0, text.index("300"), text.index("让市民"), 0.9, "reader")  # "300米见绿、500米进园”，"
+    trimmed = answerer._trimmed(choice)
+    assert text[trimmed.start : trimmed.end] == "300米见绿、500米进园"
+    assert answerer._trimmed(Choice(0, text.index("，"), text.index("，") + 1, 0.9, "reader")) is None
