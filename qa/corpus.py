@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import math
 from dataclasses import dataclass
@@ -25,6 +26,28 @@ class Row:
     @property
     def unit(self) -> Unit:
         return self.document.unit_of(self.sentence)
+
+
+@dataclass(frozen=True)
+class JoinedPassage:
+    """The sentences of some rows joined into one text; row `rows[i]` covers `text[starts[i]:ends[i]]`."""
+
+    text: str
+    rows: tuple[int, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def locate(self, start: int, end: int) -> tuple[int, int, int] | None:
+        """(row, start, end) of a passage span inside one row's sentence; None when it runs across sentences.
+
+        >>> passage = JoinedPassage("大连建成112处。", (7, 9), (0, 4), (4, 9))
+        >>> passage.locate(4, 8), passage.locate(2, 6)
+        ((9, 0, 4), None)
+        """
+        for row, a, b in zip(self.rows, self.starts, self.ends):
+            if a <= start and end <= b:
+                return row, start - a, end - a
+        return None
 
 
 class Corpus:
@@ -61,6 +84,20 @@ class Corpus:
         layout = [(r.document.doc_id, r.sentence.pieces) for r in self.rows]
         fingerprint = hashlib.sha256(json.dumps(layout).encode()).hexdigest()
         return {"passage": PASSAGE_FORMAT, "sentences": len(self.rows), "segmentation_sha256": fingerprint}
+
+    def joined_passages(self, rows: list[int]) -> list[JoinedPassage]:
+        """The sentences of `rows` joined in document order, one passage per document (documents by best row)."""
+        by_document: dict[str, list[int]] = {}
+        for row in rows:
+            by_document.setdefault(self.rows[row].document.doc_id, []).append(row)
+        passages = []
+        for group in by_document.values():
+            group = sorted(group)  # rows follow the documents' sentence order
+            texts = [self.rows[row].sentence.text for row in group]
+            ends = tuple(itertools.accumulate(len(text) for text in texts))
+            starts = tuple(end - len(text) for end, text in zip(ends, texts))
+            passages.append(JoinedPassage("".join(texts), tuple(group), starts, ends))
+        return passages
 
     def idf(self, word: str) -> float:
         """Inverse sentence frequency of `word` (substring match, so segmentation differences do not matter).

@@ -126,6 +126,41 @@ class Spanned:
             raise IndexError(f"slice [{i}:{j}] is not within a text of {len(self.text)} characters")
 
 
+# Title marks and brackets never split a sentence, but an answer keeps them matched as it keeps quotes matched.
+TITLE_PAIRS = {"《": "》", "【": "】", "[": "]"}
+_SPAN_PAIRS = {**PAIRS, **TITLE_PAIRS}
+_SPAN_OPENERS = {closer: opener for opener, closer in _SPAN_PAIRS.items()}
+# Punctuation that ends a clause, never an answer.
+_SPAN_EDGE_PUNCTUATION = frozenset(FULL_STOPS + ASCII_STOPS + "，、：,.:…—")
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end]` without whitespace, sentence punctuation or unmatched quotes and brackets at its edges.
+
+    An answer is a phrase, not the end of a clause: "300米见绿、500米进园”，" -> "300米见绿、500米进园", while a
+    quoted name keeps its quotes. An empty span (start == end) when nothing but punctuation is left.
+
+    >>> text = "实现“300米见绿、500米进园”，让市民"
+    >>> [text[slice(*trim_span(text, i, j))] for i, j in [(3, 17), (2, 17), (2, 16)]]
+    ['300米见绿、500米进园', '“300米见绿、500米进园”', '300米见绿、500米进园']
+    >>> trim_span("。", 0, 1)
+    (1, 1)
+    """
+    while True:
+        before = (start, end)
+        while start < end and (text[start].isspace() or text[start] in _SPAN_EDGE_PUNCTUATION):
+            start += 1
+        while end > start and (text[end - 1].isspace() or text[end - 1] in _SPAN_EDGE_PUNCTUATION):
+            end -= 1
+        span = text[start:end]
+        if start < end and span[0] in _SPAN_PAIRS and _SPAN_PAIRS[span[0]] not in span:
+            start += 1
+        if start < end and span[-1] in _SPAN_OPENERS and _SPAN_OPENERS[span[-1]] not in span:
+            end -= 1
+        if (start, end) == before:
+            return start, end
+
+
 @dataclass(frozen=True)
 class Unit(Spanned):
     """A paragraph-level block of the page, possibly joined across a page break."""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
 from qa.corpus import Corpus
 from qa.crosslingual import Glossary, substrings
-from qa.document import Document, parse_document
+from qa.document import Document, parse_document, trim_span
 from qa.errors import ReaderUnavailableError
 from qa.extractor import Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
@@ -22,7 +21,6 @@ from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.rules import fits_kind
 from qa.settings import Settings
-from qa.text import trim_span
 
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
@@ -167,13 +165,13 @@ class Answerer:
         reader = self._load_reader()
         if reader is None or not hits:
             return None
-        passages = joined_passages(self.corpus, [hit.row for hit in hits[:READER_PASSAGES]])
-        result = reader.read(q.simplified, [text for text, _ in passages])
+        passages = self.corpus.joined_passages([hit.row for hit in hits[:READER_PASSAGES]])
+        result = reader.read(q.simplified, [passage.text for passage in passages])
         if result.best is None:
             return None
         if not fits_kind(q, result.best.text):
             return None  # "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is
-        located = passages[result.best.passage][1].locate(result.best.start, result.best.end)
+        located = passages[result.best.passage].locate(result.best.start, result.best.end)
         if located is None:
             return None
         row, start, end = located
@@ -231,41 +229,6 @@ class Answerer:
         if self._glossary is None:
             self._glossary = Glossary(substrings(self.corpus.passages()))
         return [translations for _, translations in self._glossary.translate(question.text)]
-
-
-@dataclass(frozen=True)
-class JoinedRows:
-    """Where each corpus row's sentence sits in a passage made by joining them: row i covers [starts[i], ends[i])."""
-
-    rows: tuple[int, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-
-    def locate(self, start: int, end: int) -> tuple[int, int, int] | None:
-        """(row, start, end) of a passage span inside one row's sentence; None when it runs across sentences.
-
-        >>> JoinedRows((7, 9), (0, 4), (4, 10)).locate(5, 8), JoinedRows((7, 9), (0, 4), (4, 10)).locate(2, 6)
-        ((9, 1, 4), None)
-        """
-        for row, a, b in zip(self.rows, self.starts, self.ends):
-            if a <= start and end <= b:
-                return row, start - a, end - a
-        return None
-
-
-def joined_passages(corpus: Corpus, rows: list[int]) -> list[tuple[str, JoinedRows]]:
-    """The sentences of `rows`, joined in document order into one passage per document (documents by best row)."""
-    by_document: dict[str, list[int]] = {}
-    for row in rows:
-        by_document.setdefault(corpus.rows[row].document.doc_id, []).append(row)
-    passages = []
-    for group in by_document.values():
-        group = sorted(group)  # rows follow the documents' sentence order
-        texts = [corpus.rows[row].sentence.text for row in group]
-        ends = list(itertools.accumulate(len(text) for text in texts))
-        starts = [end - len(text) for end, text in zip(ends, texts)]
-        passages.append(("".join(texts), JoinedRows(tuple(group), tuple(starts), tuple(ends))))
-    return passages
 
 
 @functools.lru_cache(maxsize=2)

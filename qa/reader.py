@@ -405,11 +405,12 @@ class Reader:
         """The base e5 encoder overlaid with the shipped reader weights.
 
         `weights_path` defaults to qa/models/reader.safetensors; `base_dir` to the converted e5
-        folder (built into the default cache if needed). `base`, an already loaded encoder and tokenizer (`Embedder.transformer()`), is copied
-        instead of loading `base_dir`, sharing its word embeddings (see `copy_base`). `quantize` applies int8 dynamic quantisation to the Linear layers; off by default:
-        on a 2-core AVX2 CPU it saved under 5% of the time, and on an early checkpoint it changed
-        51 of 60 CMRC trial predictions (F1 -2). Raises ReaderUnavailableError when the weights are missing or do not
-        fit the encoder.
+        folder (built into the default cache if needed). `base`, an already loaded encoder and
+        tokenizer (`Embedder.transformer()`), is copied instead of loading `base_dir`, sharing its
+        word embeddings (see `copy_base`). `quantize` applies int8 dynamic quantisation to the Linear
+        layers; off by default: on a 2-core AVX2 CPU it saved under 5% of the time, and on an early
+        checkpoint it changed 51 of 60 CMRC trial predictions (F1 -2). Raises ReaderUnavailableError
+        when the weights are missing or do not fit the encoder.
         """
         weights_path = Path(weights_path) if weights_path is not None else MODELS_DIR / WEIGHTS_FILE
         if not weights_path.is_file():  # checked first: no point building the encoder without weights

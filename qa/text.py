@@ -73,33 +73,3 @@ def word_tokens(text: str) -> list[str]:
         if t.strip() and not is_punctuation(t) and t.lower() not in STOP_WORDS
     ]
 
-
-_EDGE_PUNCTUATION = set("，。；：、！？,.;:!?…—")
-_PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "（": "）", "(": ")", "【": "】", "[": "]"}
-
-
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """`text[start:end]` without whitespace, sentence punctuation or unmatched quotes and brackets at its edges.
-
-    An answer is a phrase, not the end of a clause: "300米见绿、500米进园”，" -> "300米见绿、500米进园", while a
-    quoted name keeps its quotes. An empty span (start == end) when nothing but punctuation is left.
-
-    >>> text = "实现“300米见绿、500米进园”，让市民"
-    >>> [text[slice(*trim_span(text, i, j))] for i, j in [(3, 17), (2, 17), (2, 16)]]
-    ['300米见绿、500米进园', '“300米见绿、500米进园”', '300米见绿、500米进园']
-    >>> trim_span("。", 0, 1)
-    (1, 1)
-    """
-    while True:
-        before = (start, end)
-        while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCTUATION):
-            start += 1
-        while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCTUATION):
-            end -= 1
-        span = text[start:end]
-        if start < end and span[0] in _PAIRS and _PAIRS[span[0]] not in span:
-            start += 1
-        if start < end and span[-1] in _PAIRS.values() and not any(o in span for o, c in _PAIRS.items() if c == span[-1]):
-            end -= 1
-        if (start, end) == before:
-            return start, end

@@ -134,23 +134,6 @@ def test_reader_span_of_the_wrong_kind_is_not_an_answer(fake_embedder):
     assert not answerer.answer("渤海大道全长多少公里？").found
 
 
-def test_reader_passages_join_top_sentences_per_document_in_document_order():
-    from qa.corpus import Corpus
-    from qa.document import parse_document
-    from qa.pipeline import joined_passages
-
-    corpus = Corpus([parse_document(text, doc_id) for doc_id, text in TEXTS.items()])
-    rows = {row.sentence.text: i for i, row in enumerate(corpus.rows)}
-    first, second = "2022年6月30日，渤海大道实现全线通车。", "这条道路往返节约了1个小时。"
-    park = "2022年，大连建成112处口袋公园，新增停车位4.5万个。"
-    passages = joined_passages(corpus, [rows[second], rows[park], rows[first]])
-    assert [text for text, _ in passages] == [first + second, park]  # documents by best row, sentences in order
-    text, joined = passages[0]
-    start = text.index("1个小时")
-    assert joined.locate(start, start + 4) == (rows[second], second.index("1个小时"), second.index("1个小时") + 4)
-    assert joined.locate(len(first) - 3, len(first) + 2) is None  # runs across the two sentences
-
-
 def test_answers_carry_no_punctuation_or_unmatched_quotes_at_their_edges(fake_embedder):
     text = "大连“公园城市”建设的目标是实现“300米见绿、500米进园”，让市民在绿色中生活。"
     answerer = Answerer.from_texts({"goal": text}, RULES_ONLY, embedder=fake_embedder)

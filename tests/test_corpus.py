@@ -1,0 +1,22 @@
+"""The corpus: sentences of several documents as rows, and rows joined into passages for the reader."""
+
+from qa.corpus import Corpus
+from qa.document import parse_document
+
+TEXTS = {
+    "bridge": "2022年6月30日，渤海大道实现全线通车。这条道路往返节约了1个小时。",
+    "parks": "2022年，大连建成112处口袋公园，新增停车位4.5万个。",
+}
+
+
+def test_reader_passages_join_top_sentences_per_document_in_document_order():
+    corpus = Corpus([parse_document(text, doc_id) for doc_id, text in TEXTS.items()])
+    rows = {row.sentence.text: i for i, row in enumerate(corpus.rows)}
+    first, second = "2022年6月30日，渤海大道实现全线通车。", "这条道路往返节约了1个小时。"
+    park = "2022年，大连建成112处口袋公园，新增停车位4.5万个。"
+    passages = corpus.joined_passages([rows[second], rows[park], rows[first]])
+    assert [passage.text for passage in passages] == [first + second, park]  # documents by best row, sentences in order
+    joined = passages[0]
+    start = joined.text.index("1个小时")
+    assert joined.locate(start, start + 4) == (rows[second], second.index("1个小时"), second.index("1个小时") + 4)
+    assert joined.locate(len(first) - 3, len(first) + 2) is None  # runs across the two sentences
