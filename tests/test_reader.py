@@ -332,3 +332,18 @@ def test_shipped_reader_answers_article_questions(question, sentence, expected, 
     result = shipped_reader.read(question, [sentence, "春风拂面、阳光和煦，附近的居民都喜欢到这里休闲。"])
     assert result.best.passage == 0
     assert exact_match(result.best.text, [expected]) == 1.0, result.best.text
+
+
+def test_windows_cover_a_long_passage_to_its_end(tiny_base):
+    """Every passage character lies in some window (transformers 5.17 dropped the last windows of long passages)."""
+    _, tokenizer = load_base(tiny_base)
+    passage = FILLER * 12 + EXAMPLES[0][1]
+    encoding = encode_windows(tokenizer, [EXAMPLES[0][0]], [passage], WINDOW)
+    covered = set()
+    for w in range(len(encoding["input_ids"])):
+        offsets = encoding["offset_mapping"][w]
+        for t, seq in enumerate(encoding.sequence_ids(w)):
+            if seq == 1:
+                covered.update(range(*offsets[t]))
+    assert len(encoding["input_ids"]) > 3
+    assert covered == {i for i, ch in enumerate(passage) if not ch.isspace()}

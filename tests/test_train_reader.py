@@ -16,6 +16,7 @@ from training.reader import (
     TrainExample,
     answer_tokens,
     epoch_batches,
+    hard_negatives,
     latest_checkpoint,
     main,
     read_examples,
@@ -114,6 +115,37 @@ def test_every_window_with_the_answer_points_at_its_tokens(workspace):
 
     kept = training_windows(tokenizer, examples, WINDOW, null_window_rate=0.0, seed=0)
     assert [w for w in windows if w.start != NULL_INDEX] == kept
+
+
+def test_hard_negatives_remove_the_answer_sentence_and_train_only_near_it(workspace):
+    _, tokenizer = load_base(workspace / "base")
+    examples = []
+    for question, context, answer in EXAMPLES:
+        passage = FILLER + context + FILLER
+        start = passage.index(answer)
+        examples.append(TrainExample(question, passage, start, start + len(answer)))
+    negatives = hard_negatives(examples, rate=1.0, seed=0)
+    assert len(negatives) == len(examples)
+    for example, negative in zip(examples, negatives):
+        answer = example.context[example.start : example.end]
+        assert not negative.answerable and answer not in negative.context
+        sentence = example.context[len(FILLER) : example.context.index(FILLER, len(FILLER))]
+        assert negative.context == example.context.replace(sentence, "", 1)
+        assert negative.start == len(FILLER)  # where the sentence was
+    assert hard_negatives(examples, rate=0.0, seed=0) == []
+    assert len(hard_negatives(examples * 20, rate=0.5, seed=1)) in range(30, 71)
+
+    windows = training_windows(tokenizer, negatives, WINDOW, null_window_rate=0.0, seed=0)
+    encoding = encode_windows(tokenizer, [e.question for e in negatives], [e.context for e in negatives], WINDOW)
+    assert 0 < len(windows) < len(encoding["input_ids"])  # only the windows around the removed sentence
+    assert all((w.start, w.end) == (NULL_INDEX, NULL_INDEX) for w in windows)
+
+
+def test_no_hard_negative_when_the_answer_remains_or_crosses_sentences():
+    repeated = TrainExample("谁主持？", "会议由张三主持。张三是市长。", 3, 5)
+    crossing = TrainExample("什么？", "城市更美好。人民更幸福。", 2, 9)
+    alone = TrainExample("谁主持？", "会议由张三主持。", 3, 5)
+    assert hard_negatives([repeated, crossing, alone], rate=1.0, seed=0) == []
 
 
 def test_epoch_batches_cover_every_window_once_and_repeat_per_seed():
