@@ -45,9 +45,13 @@ CMRC2018_REFERENCE = (
 
 
 def environment() -> dict:
-    """Where and when the run happened: date, git commit (None outside a repository with commits), machine."""
+    """Where and when the run happened: date, git commit (None outside a repository with commits), machine.
+
+    Changes under eval/reports do not make the commit "with uncommitted changes": they are earlier
+    runs' outputs, which answer nothing.
+    """
     commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!eval/reports")
     return {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "git_commit": None if commit is None else commit + (" (with uncommitted changes)" if dirty else ""),
