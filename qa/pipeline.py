@@ -10,7 +10,7 @@ from dataclasses import replace
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
 from qa.corpus import Corpus
-from qa.crosslingual import Glossary, substrings
+from qa.crosslingual import Glossary, chinese_question, substrings
 from qa.document import Document, parse_document, trim_span
 from qa.errors import ReaderUnavailableError
 from qa.extractor import Candidate, RuleExtractor
@@ -166,7 +166,11 @@ class Answerer:
         if reader is None or not hits:
             return None
         passages = self.corpus.joined_passages([hit.row for hit in hits[:READER_PASSAGES]])
-        result = reader.read(q.simplified, [passage.text for passage in passages])
+        texts = [passage.text for passage in passages]
+        question = q.simplified
+        if q.english:
+            question = chinese_question(self._terms(q), q.kind, "".join(texts)) or question
+        result = reader.read(question, texts)
         if result.best is None:
             return None
         if not fits_kind(q, result.best.text):

@@ -1,6 +1,7 @@
 """English terms -> Chinese words of the corpus, through CC-CEDICT."""
 
-from qa.crosslingual import Glossary, substrings
+from qa.crosslingual import Glossary, chinese_question, substrings
+from qa.question import NUMBER, PERSON, PHRASE
 
 
 def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
@@ -25,3 +26,11 @@ def test_words_the_corpus_lacks_have_no_translation():
 
 def test_substrings():
     assert substrings(["abc"], longest=2) == {"a", "b", "c", "ab", "bc"}
+
+
+def test_chinese_question_uses_the_longest_translation_the_passage_holds():
+    passage = "大连湾海底隧道全长5.1公里，渤海大道全线通车。"
+    terms = [("海底隧道", "隧道"), ("全长",), ("海底隧道", "海底"), ("沈阳",)]
+    assert chinese_question(terms, NUMBER, passage) == "海底隧道全长多少？"  # repeated and absent words dropped
+    assert chinese_question([("隧道工程", "隧道")], PHRASE, passage) == "隧道什么？"
+    assert chinese_question([("沈阳",)], PERSON, passage) is None
