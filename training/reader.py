@@ -15,6 +15,7 @@ import random
 import sys
 import time
 from dataclasses import asdict, dataclass, fields
+from importlib import metadata
 from pathlib import Path
 
 import torch
@@ -383,7 +384,8 @@ def train(
 ) -> dict:
     """Train (or resume) until the last epoch ends or `stop_after` steps are done; returns the last log entry.
 
-    `device` ("cpu", "cuda") only changes speed: a run may be resumed on another device.
+    `device` ("cpu", "cuda"): on a GPU the forward pass runs in bfloat16 autocast. A run may be resumed
+    on another device (checkpoints hold CPU tensors once loaded).
 
     >>> train(TrainConfig("cmrc2018_train.json", "cmrc2018_trial.json"), stop_after=5)  # doctest: +SKIP
     {'step': 5, 'epoch': 0, 'loss': 4.1, ...}
@@ -528,8 +530,6 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
 
 def _library_versions() -> dict[str, str]:
     """The versions that shape the training windows and the arithmetic (tokenizer overflow handling changed in transformers 5.x)."""
-    from importlib import metadata
-
     return {name: metadata.version(name) for name in ("torch", "transformers", "tokenizers")}
 
 
