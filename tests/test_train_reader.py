@@ -83,13 +83,19 @@ def test_read_examples_trims_and_relocates_answers(tmp_path):
     assert all(e.context[e.start : e.end] == "张三" for e in examples)
 
 
-def test_every_window_with_the_answer_points_at_its_tokens(workspace):
-    _, tokenizer = load_base(workspace / "base")
+def _padded_examples() -> list[TrainExample]:
+    """EXAMPLES with filler on both sides of their context, so that some windows miss the answer."""
     examples = []
     for question, context, answer in EXAMPLES:
         passage = FILLER + context + FILLER
         start = passage.index(answer)
         examples.append(TrainExample(question, passage, start, start + len(answer)))
+    return examples
+
+
+def test_every_window_with_the_answer_points_at_its_tokens(workspace):
+    _, tokenizer = load_base(workspace / "base")
+    examples = _padded_examples()
     encoding = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], WINDOW)
     windows = training_windows(tokenizer, examples, WINDOW, null_window_rate=1.0, seed=0)
     assert len(windows) == len(encoding["input_ids"]) > 2 * len(examples)
@@ -119,11 +125,7 @@ def test_every_window_with_the_answer_points_at_its_tokens(workspace):
 
 def test_hard_negatives_remove_the_answer_sentence_and_train_only_near_it(workspace):
     _, tokenizer = load_base(workspace / "base")
-    examples = []
-    for question, context, answer in EXAMPLES:
-        passage = FILLER + context + FILLER
-        start = passage.index(answer)
-        examples.append(TrainExample(question, passage, start, start + len(answer)))
+    examples = _padded_examples()
     negatives = hard_negatives(examples, rate=1.0, seed=0)
     assert len(negatives) == len(examples)
     for example, negative in zip(examples, negatives):
