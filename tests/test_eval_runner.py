@@ -229,6 +229,29 @@ def test_reader_mode_builds_one_answerer_per_paragraph(squad_file):
     assert by_id["q5"].found and by_id["q5"].score == 0.6  # the unanswerable question got a candidate
 
 
+def test_an_empty_question_in_a_set_is_a_miss_not_a_crash(tmp_path):
+    class RefusingAnswerer(FakeAnswerer):
+        def answer(self, question):
+            if not question.strip():
+                raise ValueError("the question is empty")  # as qa.Answerer does
+            return super().answer(question)
+
+    class RefusingFactory(FakeFactory):
+        def from_texts(self, texts, settings=None):
+            return RefusingAnswerer(texts, settings, self.table)
+
+    data = {"data": [{"paragraphs": [{"id": "P", "context": "大连有三座桥。", "qas": [
+        {"id": "e", "question": "", "answers": [{"text": "三座", "answer_start": 3}]},
+        {"id": "f", "question": "有几座桥？", "answers": [{"text": "三座", "answer_start": 3}]},
+    ]}]}]}
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    run = run_set(load_squad(path), "reader", RefusingFactory({"有几座桥？": ("三座", 0.9)}), progress=False)
+    by_id = {r.id: r for r in run.records}
+    assert not by_id["e"].found and by_id["e"].em == 0.0 and by_id["e"].prediction == ""
+    assert by_id["f"].em == 1.0
+
+
 def test_open_mode_indexes_every_paragraph_even_when_sampling(squad_file):
     factory = FakeFactory(SQUAD_TABLE)
     sampled = sample_items(load_squad(squad_file), 1)
