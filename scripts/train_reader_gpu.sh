@@ -36,6 +36,9 @@ declare -A candidates=(
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=("${!candidates[@]}")
 for name in "${chosen[@]}"; do
+  [ -n "${candidates[$name]+set}" ] || { echo "unknown candidate $name; known: ${!candidates[*]}" >&2; exit 2; }
+done
+for name in "${chosen[@]}"; do
   # shellcheck disable=SC2086  # the options are meant to split
   python3 -m training.reader "${common[@]}" ${candidates[$name]} --checkpoint-dir "$runs/$name" \
     >"$runs/$name.out" 2>&1 &
