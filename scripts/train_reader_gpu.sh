@@ -21,7 +21,6 @@ runs=/tmp/reader-runs
 mkdir -p "$runs"
 # Every run's log and console output come back, whatever happens (checkpoints stay behind).
 trap 'tar -czf "$out/runs.tar.gz" -C "$runs" --exclude "*.pt" .' EXIT
-python3 -m training.pruned_base unpack "$bundle" --to "$base"
 
 common=(--train "$bundle/cmrc2018_train.json" --tune "$bundle/cmrc2018_trial.json" --base-dir "$base"
         --device cuda --threads 2 --tune-questions 1002 --checkpoint-every 1000 --eval-every 100000
@@ -38,6 +37,7 @@ chosen=("$@")
 for name in "${chosen[@]}"; do
   [ -n "${candidates[$name]+set}" ] || { echo "unknown candidate $name; known: ${!candidates[*]}" >&2; exit 2; }
 done
+python3 -m training.pruned_base unpack "$bundle" --to "$base"
 for name in "${chosen[@]}"; do
   # shellcheck disable=SC2086  # the options are meant to split
   python3 -m training.reader "${common[@]}" ${candidates[$name]} --checkpoint-dir "$runs/$name" \
