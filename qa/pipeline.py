@@ -95,10 +95,10 @@ class Answerer:
     def answer(self, question: str) -> Answer:
         """Answer one question; raises EmptyQuestionError (a ValueError) when it is empty or only whitespace."""
         timings: dict[str, float] = {}
-        q, hits, ranked = self._run(question, timings)
+        q, terms, hits, ranked = self._run(question, timings)
         clock = time.perf_counter()
         rules = self._rules_choice(ranked[0]) if ranked else None
-        reader = self._reader_choice(q, hits) if needs_reader(q.kind, rules) else None
+        reader = self._reader_choice(q, terms, hits) if needs_reader(q.kind, rules) else None
         choice = self._trimmed(choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader)))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
@@ -126,10 +126,12 @@ class Answerer:
 
     def candidates(self, question: str) -> list[Candidate]:
         """Every scored candidate span of the rules, best first (what scripts/fit_rule_weights.py learns from)."""
-        return self._run(question, {})[2]
+        return self._run(question, {})[3]
 
-    def _run(self, question: str, timings: dict[str, float]) -> tuple[Question, list[Hit], list[Candidate]]:
-        """Question analysis, retrieval and the span rules, timing each stage into `timings`."""
+    def _run(
+        self, question: str, timings: dict[str, float]
+    ) -> tuple[Question, list[tuple[str, ...]], list[Hit], list[Candidate]]:
+        """Question analysis (with the question's terms, see `_terms`), retrieval and the span rules, timed into `timings`."""
         clock = time.perf_counter()
         q = analyse_question(question, self.settings.max_question_chars)
         terms = self._terms(q)
@@ -147,14 +149,14 @@ class Answerer:
         clock = time.perf_counter()
         ranked = self.extractor.extract(q, terms, hits)
         timings["extract"] = time.perf_counter() - clock
-        return q, hits, ranked
+        return q, terms, hits, ranked
 
     def _rules_choice(self, best: Candidate) -> Choice:
         row = self.corpus.rows[best.row]
         start, end = row.sentence.source_span(best.start, best.end)
         return Choice(best.row, start, end, best.score, "rules")
 
-    def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
+    def _reader_choice(self, q: Question, terms: list[tuple[str, ...]], hits: list[Hit]) -> Choice | None:
         """The reader's best span in the top sentences, or None without a reader.
 
         The top sentences of each document are joined in document order into one passage, and the passages read
@@ -169,7 +171,7 @@ class Answerer:
         texts = [passage.text for passage in passages]
         question = q.simplified
         if q.english:
-            question = chinese_question(self._terms(q), q.kind, "".join(texts)) or question
+            question = chinese_question(terms, q.kind, "".join(texts)) or question
         result = reader.read(question, texts)
         if result.best is None:
             return None

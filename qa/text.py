@@ -72,4 +72,3 @@ def word_tokens(text: str) -> list[str]:
         for t in jieba.lcut_for_search(text)
         if t.strip() and not is_punctuation(t) and t.lower() not in STOP_WORDS
     ]
-

@@ -58,7 +58,7 @@ def prune_word_embeddings(source: Path, keep: set[int], target: Path) -> int:
     `base_fingerprint` samples are always kept.
     """
     data = bytearray(Path(source).read_bytes())
-    table = tensor_entries(source)["emb.word"]
+    table = tensor_entries(source, data)["emb.word"]
     rows = table.shape[0]
     view = np.frombuffer(data, dtype=np.uint8, count=table.nbytes, offset=table.offset).reshape(rows, -1)
     kept = np.zeros(rows, dtype=bool)
