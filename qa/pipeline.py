@@ -239,14 +239,17 @@ class Answerer:
 
 @functools.lru_cache(maxsize=2)
 def shipped_reader(embedder):
-    """The reader shipped in qa/models, once per embedder; None (said once on stderr) when it is missing.
+    """The reader shipped in qa/models on ONNX Runtime, once per embedder; None (said once on stderr) when missing.
 
-    It is built on a copy of the embedder's encoder that shares its word embeddings (a third of the memory).
+    It reads with the embedder's word-embedding table (the ONNX graphs start after the lookup).
     """
-    from qa.reader import Reader
+    from qa.models import MODELS_DIR, WEIGHTS_FILE
+    from qa.onnx_export import reader_folder
+    from qa.onnx_models import OnnxReader
 
+    table = embedder.word_embeddings
     try:
-        return Reader.load(base=embedder.transformer())
+        return OnnxReader.load(reader_folder(MODELS_DIR / WEIGHTS_FILE, embedder.model_dir, table), table)
     except ReaderUnavailableError as error:
         print(f"Answering with the span rules only: {error}", file=sys.stderr)
         return None

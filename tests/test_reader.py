@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,20 +19,10 @@ from safetensors.torch import load_file, save_file
 from eval.metrics import exact_match
 
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
-from qa.reader import (
-    MODELS_DIR,
-    NULL_INDEX,
-    WEIGHTS_FILE,
-    Reader,
-    WindowSettings,
-    clip_question,
-    decode_spans,
-    encode_windows,
-    load_base,
-    load_shipped_weights,
-    save_shipped_weights,
-    sha256_file,
-)
+from qa.model_cache import sha256_file
+from qa.models import MODELS_DIR, WEIGHTS_FILE
+from qa.reader import Reader, load_base, load_shipped_weights, save_shipped_weights
+from qa.reading import NULL_INDEX, WindowSettings, clip_question, decode_spans, encode_windows
 
 # (question, context, answer): answers sit on token edges of the tiny tokenizer, except
 # "2023年5月1日", which ends inside the vocabulary word "日正".
@@ -115,13 +106,13 @@ def test_long_passages_are_read_in_overlapping_windows(tiny_reader):
     question, context, _ = EXAMPLES[0]
     long_passage = FILLER * 3 + context
     encoding = encode_windows(tiny_reader.tokenizer, [question, question], [long_passage, context], WINDOW)
-    mapping = encoding["overflow_to_sample_mapping"]
+    mapping = encoding.passage_of
     assert mapping.count(0) > 2 and mapping.count(1) == 1
     covered = set()
     previous_end = None
     for w in (w for w in range(len(mapping)) if mapping[w] == 0):
-        spans = [encoding["offset_mapping"][w][t] for t, s in enumerate(encoding.sequence_ids(w)) if s == 1]
-        assert len(encoding["input_ids"][w]) <= WINDOW.max_seq_len
+        spans = [encoding.offsets[w][t] for t, s in enumerate(encoding.sequence_ids[w]) if s == 1]
+        assert len(encoding.input_ids[w]) <= WINDOW.max_seq_len
         if previous_end is not None:
             assert spans[0][0] < previous_end  # consecutive windows overlap
         previous_end = spans[-1][1]
@@ -144,15 +135,15 @@ def test_spans_are_exact_slices_of_their_passages(tiny_reader):
 
 
 def _logits_for(reader, question, passages):
-    encoding = encode_windows(reader.tokenizer, [question] * len(passages), passages, reader.window, padding=True)
-    width = len(encoding["input_ids"][0])
-    return encoding, np.zeros((len(encoding["input_ids"]), width)), np.zeros((len(encoding["input_ids"]), width))
+    encoding = encode_windows(reader.tokenizer, [question] * len(passages), passages, reader.window)
+    width = encoding.batch()[0].shape[1]
+    return encoding, np.zeros((len(encoding), width)), np.zeros((len(encoding), width))
 
 
 def _token_at(encoding, window, char):
     """The passage token of `window` that starts at character `char`."""
     return next(
-        t for t, s in enumerate(encoding.sequence_ids(window)) if s == 1 and encoding["offset_mapping"][window][t][0] == char
+        t for t, s in enumerate(encoding.sequence_ids[window]) if s == 1 and encoding.offsets[window][t][0] == char
     )
 
 
@@ -200,7 +191,7 @@ def test_read_validates_its_arguments(tiny_reader):
 def test_long_questions_are_clipped_to_their_first_tokens(tiny_reader):
     question = EXAMPLES[0][0] * 5
     clipped = clip_question(tiny_reader.tokenizer, question, 6)
-    assert question.startswith(clipped) and len(tiny_reader.tokenizer.tokenize(clipped)) == 6
+    assert question.startswith(clipped) and len(tiny_reader.tokenizer.encode(clipped, add_special_tokens=False).ids) == 6
     assert clip_question(tiny_reader.tokenizer, EXAMPLES[0][0], 64) == EXAMPLES[0][0]
 
 
@@ -255,25 +246,34 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
         assert [context, FILLER][span.passage][span.start : span.end] == span.text
 
 
-def test_reader_on_a_loaded_encoder_shares_its_word_embeddings_and_leaves_it_unchanged(tiny_base, tmp_path):
-    from transformers import AutoModel, AutoTokenizer
+def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_path, capsys):
+    from qa.onnx_export import reader_folder
+    from qa.onnx_models import READER_FILE, OnnxReader
 
     model, tokenizer = _trained_looking_model(tiny_base)
-    path = save_shipped_weights(model, WINDOW, tmp_path, steps=7)
-    encoder = AutoModel.from_pretrained(tiny_base, local_files_only=True)  # as the embedder holds it: with a pooler
-    before = {name: param.detach().clone() for name, param in encoder.named_parameters()}
+    path = save_shipped_weights(model, WINDOW, tmp_path / "weights", steps=7)
+    base = tmp_path / "cache" / "tiny-base"  # the export lands beside its base folder
+    shutil.copytree(tiny_base, base)
+    table = model.encoder.get_input_embeddings().weight.detach().numpy()
 
-    shared = Reader.load(weights_path=path, base=(encoder, AutoTokenizer.from_pretrained(tiny_base)))
-    from_disk = Reader.load(weights_path=path, base_dir=tiny_base)
-
-    assert shared.model.encoder.get_input_embeddings().weight is encoder.get_input_embeddings().weight
-    for name, param in encoder.named_parameters():
-        torch.testing.assert_close(param, before[name], atol=0, rtol=0)  # the overlay went to the copy
-    assert dict(shared.model.named_parameters()).keys() == dict(from_disk.model.named_parameters()).keys()
+    folder = reader_folder(path, base, table)
+    assert "Exporting" in capsys.readouterr().err
+    exported, torch_reader = OnnxReader.load(folder, table), Reader.load(weights_path=path, base_dir=base)
+    assert exported.window == WINDOW
     for question, context, _ in EXAMPLES:
-        a, b = shared.read(question, [context, FILLER]), from_disk.read(question, [context, FILLER])
-        assert [s.text for s in a.spans] == [s.text for s in b.spans]
-        assert a.probability == pytest.approx(b.probability, abs=1e-6)
+        ours, theirs = exported.read(question, [context, FILLER * 3]), torch_reader.read(question, [context, FILLER * 3])
+        assert [(s.passage, s.text) for s in ours.spans] == [(s.passage, s.text) for s in theirs.spans]
+        assert ours.probability == pytest.approx(theirs.probability, abs=1e-4)
+
+    assert reader_folder(path, base, table) == folder and "Exporting" not in capsys.readouterr().err
+    (folder / READER_FILE).write_bytes(b"damaged")
+    assert reader_folder(path, base, table) == folder and "Exporting" in capsys.readouterr().err
+    assert OnnxReader.load(folder, table).read(EXAMPLES[0][0], [EXAMPLES[0][1]]).best is not None
+
+    path.with_suffix(".json").unlink()
+    path.unlink()
+    with pytest.raises(ReaderUnavailableError, match="missing"):
+        reader_folder(path, base, table)
 
 
 def test_missing_weights_raise_reader_unavailable(tiny_base, tmp_path):
@@ -334,16 +334,45 @@ def test_shipped_reader_answers_article_questions(question, sentence, expected, 
     assert exact_match(result.best.text, [expected]) == 1.0, result.best.text
 
 
+def _same_windows_as_transformers(folder: Path, questions: list[str], passages: list[str], window: WindowSettings) -> None:
+    """encode_windows gives the windows of transformers' fast tokenizer (what reader v3 was trained on)."""
+    from transformers import AutoTokenizer
+
+    hf = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    clipped = [clip_question(hf.backend_tokenizer, q, window.max_question_tokens) for q in questions]
+    expected = hf(clipped, passages, truncation="only_second", max_length=window.max_seq_len, stride=window.stride,
+                  return_overflowing_tokens=True, return_offsets_mapping=True)
+    ours = encode_windows(load_base(folder)[1], questions, passages, window)
+    assert ours.input_ids == expected["input_ids"]
+    assert ours.passage_of == expected["overflow_to_sample_mapping"]
+    assert ours.offsets == [[tuple(pair) for pair in offsets] for offsets in expected["offset_mapping"]]
+    assert ours.sequence_ids == [expected.sequence_ids(w) for w in range(len(expected["input_ids"]))]
+
+
+def test_windows_are_those_of_transformers_tokenizer(tiny_base):
+    questions = [q for q, _, _ in EXAMPLES] + [EXAMPLES[0][0] * 4]
+    passages = [FILLER * 3 + c for _, c, _ in EXAMPLES] + [FILLER]
+    _same_windows_as_transformers(tiny_base, questions, passages, WINDOW)
+
+
+@pytest.mark.model
+def test_windows_of_article_paragraphs_are_those_of_transformers_tokenizer(embedder, article):
+    paragraphs = [p for p in article.split("\n") if len(p) > 100][:12]
+    window = WindowSettings(max_seq_len=192, stride=48, max_question_tokens=32)
+    questions = [case[0] for case in SHIPPED_CASES] * 3
+    _same_windows_as_transformers(embedder.model_dir, questions[: len(paragraphs)], paragraphs, window)
+
+
 def test_windows_cover_a_long_passage_to_its_end(tiny_base):
     """Every passage character lies in some window (transformers 5.17 dropped the last windows of long passages)."""
     _, tokenizer = load_base(tiny_base)
     passage = FILLER * 12 + EXAMPLES[0][1]
     encoding = encode_windows(tokenizer, [EXAMPLES[0][0]], [passage], WINDOW)
     covered = set()
-    for w in range(len(encoding["input_ids"])):
-        offsets = encoding["offset_mapping"][w]
-        for t, seq in enumerate(encoding.sequence_ids(w)):
+    for w in range(len(encoding)):
+        offsets = encoding.offsets[w]
+        for t, seq in enumerate(encoding.sequence_ids[w]):
             if seq == 1:
                 covered.update(range(*offsets[t]))
-    assert len(encoding["input_ids"]) > 3
+    assert len(encoding) > 3
     assert covered == {i for i, ch in enumerate(passage) if not ch.isspace()}

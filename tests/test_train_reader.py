@@ -10,7 +10,10 @@ import torch
 from safetensors.torch import load_file
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
-from qa.reader import NULL_INDEX, WEIGHTS_FILE, Reader, encode_windows, load_base, sha256_file
+from qa.model_cache import sha256_file
+from qa.models import WEIGHTS_FILE
+from qa.reader import Reader, load_base
+from qa.reading import NULL_INDEX, encode_windows
 from training.reader import (
     LOG_FILE,
     TrainExample,
@@ -98,17 +101,17 @@ def test_every_window_with_the_answer_points_at_its_tokens(workspace):
     examples = _padded_examples()
     encoding = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], WINDOW)
     windows = training_windows(tokenizer, examples, WINDOW, null_window_rate=1.0, seed=0)
-    assert len(windows) == len(encoding["input_ids"]) > 2 * len(examples)
+    assert len(windows) == len(encoding) > 2 * len(examples)
     with_answer = set()
     for w, window in enumerate(windows):
-        example = examples[encoding["overflow_to_sample_mapping"][w]]
-        offsets = encoding["offset_mapping"][w]
-        assert window.input_ids == tuple(encoding["input_ids"][w])
+        example = examples[encoding.passage_of[w]]
+        offsets = encoding.offsets[w]
+        assert window.input_ids == tuple(encoding.input_ids[w])
         if window.start == NULL_INDEX:
             assert window.end == NULL_INDEX
-            assert answer_tokens(offsets, encoding.sequence_ids(w), example.start, example.end) is None
+            assert answer_tokens(offsets, encoding.sequence_ids[w], example.start, example.end) is None
             continue
-        with_answer.add(encoding["overflow_to_sample_mapping"][w])
+        with_answer.add(encoding.passage_of[w])
         first, last = offsets[window.start], offsets[window.end]
         decoded = example.context[first[0] : last[1]]
         gold = example.context[example.start : example.end]
@@ -139,7 +142,7 @@ def test_hard_negatives_remove_the_answer_sentence_and_train_only_near_it(worksp
 
     windows = training_windows(tokenizer, negatives, WINDOW, null_window_rate=0.0, seed=0)
     encoding = encode_windows(tokenizer, [e.question for e in negatives], [e.context for e in negatives], WINDOW)
-    assert 0 < len(windows) < len(encoding["input_ids"])  # only the windows around the removed sentence
+    assert 0 < len(windows) < len(encoding)  # only the windows around the removed sentence
     assert all((w.start, w.end) == (NULL_INDEX, NULL_INDEX) for w in windows)
 
 

