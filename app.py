@@ -31,7 +31,7 @@ log = logging.getLogger("qa.app")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-# Engine calls at a time: two keep a small CPU busy (torch spreads one call over the cores, the keyword and rule
+# Engine calls at a time: two keep a small CPU busy (ONNX Runtime spreads one call over the cores, the keyword and rule
 # steps use one); more only slow each call down. The queue serves everyone else in turn.
 ENGINE_CONCURRENCY = 2
 QUEUE_SIZE = 200  # waiting requests beyond this are refused with "queue full" rather than left to time out

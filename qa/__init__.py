@@ -1,6 +1,6 @@
 """Question answering over a Chinese newspaper article: `answer("…")` returns an exact, sourced span or says the article does not say.
 
-Importing `qa` is cheap: the pipeline (and torch) load on first use.
+Importing `qa` is cheap: the pipeline and its models load on first use.
 """
 
 from __future__ import annotations
