@@ -124,15 +124,21 @@ _ENTITY_FLAGS = {"ns", "nr", "nrfg", "nrt", "nt", "nz"}
 
 
 def _entities(text: str) -> tuple[str, ...]:
-    """Place, person and organisation names and numbers of a question: an answer must come from a context naming them."""
+    """Names in quotes, place, person and organisation names, and numbers of a question: an answer must come from a
+    context naming them ("“绿电点亮大连”工程计划投资多少钱？" is not answered from a paragraph without that programme).
+
+    >>> _entities("“绿电点亮大连”工程计划投资多少钱？")
+    ('绿电点亮大连',)
+    """
     import jieba.posseg as posseg
 
+    quoted = re.findall(r"“([^“”]{2,})”", text)
     found = [
         pair.word
         for pair in posseg.cut(text)
         if (pair.flag in _ENTITY_FLAGS and len(pair.word) > 1) or re.fullmatch(r"\d+(?:\.\d+)?", pair.word)
     ]
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
 
 
 def _slot(text: str) -> tuple[str, str] | None:
