@@ -253,5 +253,5 @@ class Embedder:
         from tqdm import tqdm
 
         step = batch_size * 4  # progress in steps of a few batches
-        parts = [self._encoder.encode(prefixed[i : i + step], batch_size) for i in tqdm(range(0, len(texts), step), desc="Embedding", unit="step")]
-        return np.concatenate(parts)
+        starts = tqdm(range(0, len(texts), step), desc="Embedding", unit="step")
+        return np.concatenate([self._encoder.encode(prefixed[i : i + step], batch_size) for i in starts])

@@ -13,7 +13,7 @@ from qa.corpus import Corpus
 from qa.crosslingual import Glossary, chinese_question, substrings
 from qa.document import Document, parse_document, trim_span
 from qa.errors import ReaderUnavailableError
-from qa.extractor import Candidate, RuleExtractor
+from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
 from qa.question import Question, analyse_question
@@ -148,7 +148,8 @@ class Answerer:
         timings["embed"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        hits = self.retriever.retrieve(query_vector, keyword_query, max(self.settings.evidence_count, READER_PASSAGES))
+        wanted = max(self.settings.evidence_count, SENTENCES_READ, READER_PASSAGES)  # what is shown and what is read
+        hits = self.retriever.retrieve(query_vector, keyword_query, wanted)
         timings["retrieve"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
