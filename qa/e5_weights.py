@@ -326,6 +326,15 @@ def build_tokenizer(weights: E5Weights) -> Tokenizer:
     return tokenizer
 
 
+def load_tokenizer(folder: Path) -> Tokenizer:
+    """The fast tokenizer of a model folder (character offsets, overflowing windows); OSError when unreadable."""
+    path = Path(folder) / TOKENIZER_FILE
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as error:  # the tokenizers library raises plain Exception
+        raise OSError(f"cannot read the tokenizer {path}: {error}") from error
+
+
 def write_model_folder(weights: E5Weights, folder: Path) -> None:
     """Write `weights` as a Hugging Face BERT model + fast tokenizer + sentence-transformers files.
 

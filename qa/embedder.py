@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from tokenizers import Tokenizer
 
-from qa.e5_weights import PASSAGE_PREFIX, QUERY_PREFIX, read_e5_file, write_model_folder
+from qa.e5_weights import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX, load_tokenizer, read_e5_file, write_model_folder
 from qa.errors import ModelUnavailableError
 from qa.model_cache import build_folder, is_complete, sha256_file
-from qa.onnx_models import OnnxEncoder
+from qa.onnx_runtime import ENCODER_FILE, INPUTS, TABLE_FILE, load_table, pad_batch, session
 from qa.settings import default_cache_dir
 
 if TYPE_CHECKING:  # torch-backed, imported only for annotations
@@ -166,6 +167,39 @@ def _load_sentence_transformer(folder: Path) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+
+
+class OnnxEncoder:
+    """Token ids -> L2-normalised mean-pooled e5 vectors (the sentence-transformers model's, to ~1e-6)."""
+
+    def __init__(self, graph: Path, tokenizer: Tokenizer, table: np.ndarray) -> None:
+        self._session = session(graph)
+        self.tokenizer = tokenizer
+        self.table = table
+        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)  # as sentence-transformers truncates
+        self.tokenizer.no_padding()
+        pad_id = tokenizer.token_to_id("<pad>")
+        self._pad_id = pad_id if pad_id is not None else 0
+
+    @classmethod
+    def load(cls, folder: Path) -> OnnxEncoder:
+        folder = Path(folder)
+        try:
+            return cls(folder / ENCODER_FILE, load_tokenizer(folder), load_table(folder / TABLE_FILE))
+        except (OSError, ValueError) as error:
+            raise ModelUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """float32 (len(texts), 384) unit rows; texts are encoded shortest first in batches, returned in order."""
+        encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
+        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for first in range(0, len(texts), batch_size):
+            chosen = order[first : first + batch_size]
+            ids, mask = pad_batch([encodings[i].ids for i in chosen], self._pad_id)
+            (vectors[chosen],) = self._session.run(None, dict(zip(INPUTS, (self.table[ids], mask))))
+        return vectors
+
 
 
 class Embedder:

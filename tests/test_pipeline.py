@@ -87,7 +87,7 @@ class FakeReader:
         self.phrase, self.probability, self.passages = phrase, probability, None
 
     def read(self, question, passages, top_n=5, max_answer_chars=30):
-        from qa.reading import ReaderResult, ReaderSpan
+        from qa.reader import ReaderResult, ReaderSpan
 
         self.passages = passages
         spans = tuple(

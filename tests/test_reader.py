@@ -21,8 +21,8 @@ from eval.metrics import exact_match
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
-from qa.reader import Reader, load_base, load_shipped_weights, save_shipped_weights
-from qa.reading import NULL_INDEX, WindowSettings, clip_question, decode_spans, encode_windows
+from qa.reader import NULL_INDEX, WindowSettings, clip_question, decode_spans, encode_windows
+from qa.span_model import TorchReader, load_base, load_shipped_weights, save_shipped_weights
 
 # (question, context, answer): answers sit on token edges of the tiny tokenizer, except
 # "2023年5月1日", which ends inside the vocabulary word "日正".
@@ -75,10 +75,10 @@ def tiny_base(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def tiny_reader(tiny_base) -> Reader:
+def tiny_reader(tiny_base) -> TorchReader:
     torch.manual_seed(0)
     model, tokenizer = load_base(tiny_base)
-    return Reader(model, tokenizer, WINDOW)
+    return TorchReader(model, tokenizer, WINDOW)
 
 
 def test_word_embeddings_are_frozen_and_not_shipped(tiny_base):
@@ -221,12 +221,12 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
     assert meta["weights_sha256"] == sha256_file(path) and meta["steps"] == 7
     assert meta["window"] == {"max_seq_len": 40, "stride": 8, "max_question_tokens": 12}
 
-    loaded = Reader.load(weights_path=path, base_dir=tiny_base, quantize=False)
+    loaded = TorchReader.load(weights_path=path, base_dir=tiny_base, quantize=False)
     assert loaded.window == WINDOW
     for name, param in loaded.model.shipped_parameters().items():
         torch.testing.assert_close(param, model.get_parameter(name), atol=1e-3, rtol=1e-3)
     question, context, _ = EXAMPLES[0]
-    original = Reader(model, tokenizer, WINDOW).read(question, [context])
+    original = TorchReader(model, tokenizer, WINDOW).read(question, [context])
     again = loaded.read(question, [context])
     assert [s.text for s in again.spans] == [s.text for s in original.spans]
     assert again.spans[0].score == pytest.approx(original.spans[0].score, abs=1e-2)
@@ -235,12 +235,12 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
     partial = save_shipped_weights(model, WINDOW, tmp_path / "partial")
     assert json.loads(partial.with_suffix(".json").read_text(encoding="utf-8"))["frozen_layers"] == 1
     base_model, _ = load_base(tiny_base)
-    overlaid = Reader.load(weights_path=partial, base_dir=tiny_base, quantize=False).model
+    overlaid = TorchReader.load(weights_path=partial, base_dir=tiny_base, quantize=False).model
     for name, param in overlaid.named_parameters():
         source = model if name.startswith(("encoder.encoder.layer.1.", "qa_outputs.")) else base_model
         torch.testing.assert_close(param, source.get_parameter(name), atol=1e-3, rtol=1e-3)
 
-    quantized = Reader.load(weights_path=path, base_dir=tiny_base, quantize=True)
+    quantized = TorchReader.load(weights_path=path, base_dir=tiny_base, quantize=True)
     assert any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in quantized.model.modules())
     for span in quantized.read(question, [context, FILLER]).spans:
         assert [context, FILLER][span.passage][span.start : span.end] == span.text
@@ -248,7 +248,8 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
 
 def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_path, capsys):
     from qa.onnx_export import reader_folder
-    from qa.onnx_models import READER_FILE, OnnxReader
+    from qa.onnx_runtime import READER_FILE
+    from qa.reader import OnnxReader
 
     model, tokenizer = _trained_looking_model(tiny_base)
     path = save_shipped_weights(model, WINDOW, tmp_path / "weights", steps=7)
@@ -258,7 +259,7 @@ def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_
 
     folder = reader_folder(path, base, table)
     assert "Exporting" in capsys.readouterr().err
-    exported, torch_reader = OnnxReader.load(folder, table), Reader.load(weights_path=path, base_dir=base)
+    exported, torch_reader = OnnxReader.load(folder, table), TorchReader.load(weights_path=path, base_dir=base)
     assert exported.window == WINDOW
     for question, context, _ in EXAMPLES:
         ours, theirs = exported.read(question, [context, FILLER * 3]), torch_reader.read(question, [context, FILLER * 3])
@@ -278,12 +279,12 @@ def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_
 
 def test_missing_weights_raise_reader_unavailable(tiny_base, tmp_path):
     with pytest.raises(ReaderUnavailableError, match="missing"):
-        Reader.load(weights_path=tmp_path / WEIGHTS_FILE, base_dir=tiny_base)
+        TorchReader.load(weights_path=tmp_path / WEIGHTS_FILE, base_dir=tiny_base)
     model, _ = _trained_looking_model(tiny_base)
     path = save_shipped_weights(model, WINDOW, tmp_path)
     path.with_suffix(".json").unlink()
     with pytest.raises(ReaderUnavailableError, match="missing"):
-        Reader.load(weights_path=path, base_dir=tiny_base)
+        TorchReader.load(weights_path=path, base_dir=tiny_base)
 
 
 def test_weights_for_another_base_or_damaged_raise_reader_unavailable(tiny_base, tmp_path):
@@ -291,13 +292,13 @@ def test_weights_for_another_base_or_damaged_raise_reader_unavailable(tiny_base,
     path = save_shipped_weights(model, WINDOW, tmp_path / "ok")
     other_base = build_tiny_base(tmp_path / "other-base", seed=5)  # same shapes, other word embeddings
     with pytest.raises(ReaderUnavailableError, match="another base"):
-        Reader.load(weights_path=path, base_dir=other_base)
+        TorchReader.load(weights_path=path, base_dir=other_base)
 
     state = load_file(path)
     state["qa_outputs.weight"] = state["qa_outputs.weight"] + 1
     save_file(state, path)
     with pytest.raises(ReaderUnavailableError, match="sha256"):
-        Reader.load(weights_path=path, base_dir=tiny_base)
+        TorchReader.load(weights_path=path, base_dir=tiny_base)
 
     del state["qa_outputs.bias"]  # a file that is intact but lacks a tensor
     save_file(state, path)
@@ -319,10 +320,10 @@ SHIPPED_CASES = [  # tune-split questions of eval/questions.jsonl, with the sent
 
 
 @pytest.fixture(scope="module")
-def shipped_reader() -> Reader:
+def shipped_reader() -> TorchReader:
     if not (MODELS_DIR / WEIGHTS_FILE).is_file():
         pytest.skip("the reader weights are not exported to qa/models yet")
-    return Reader.load()
+    return TorchReader.load()
 
 
 @pytest.mark.model

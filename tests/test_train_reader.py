@@ -12,8 +12,8 @@ from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
 from qa.model_cache import sha256_file
 from qa.models import WEIGHTS_FILE
-from qa.reader import Reader, load_base
-from qa.reading import NULL_INDEX, encode_windows
+from qa.reader import NULL_INDEX, encode_windows
+from qa.span_model import TorchReader, load_base
 from training.reader import (
     LOG_FILE,
     TrainExample,
@@ -218,7 +218,7 @@ def test_export_writes_the_delta_and_the_reader_loads_it(workspace, trained, tmp
     card = (out / "README.md").read_text(encoding="utf-8")
     assert f"sha256 `{meta['weights_sha256']}`" in card and f"at step {final['step']}" in card
 
-    reader = Reader.load(weights_path=path, base_dir=workspace / "base", quantize=False)
+    reader = TorchReader.load(weights_path=path, base_dir=workspace / "base", quantize=False)
     checkpoint = latest_checkpoint(trained)["model"]
     torch.testing.assert_close(reader.model.get_parameter("qa_outputs.weight"), checkpoint["qa_outputs.weight"], atol=2e-3, rtol=2e-3)
     passages = [c for _, c, _ in EXAMPLES]

