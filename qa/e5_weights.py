@@ -335,6 +335,14 @@ def load_tokenizer(folder: Path) -> Tokenizer:
         raise OSError(f"cannot read the tokenizer {path}: {error}") from error
 
 
+def pad_id(tokenizer: Tokenizer) -> int:
+    """The id of the padding token of a model folder's tokenizer (1 in XLM-R's vocabulary)."""
+    found = tokenizer.token_to_id(SPECIAL_TOKENS["pad"])
+    if found is None:
+        raise ValueError(f"the tokenizer has no {SPECIAL_TOKENS['pad']} token to pad batches with")
+    return found
+
+
 def write_model_folder(weights: E5Weights, folder: Path) -> None:
     """Write `weights` as a Hugging Face BERT model + fast tokenizer + sentence-transformers files.
 

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tokenizers import Tokenizer
 
-from qa.e5_weights import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX, load_tokenizer, read_e5_file, write_model_folder
+from qa.e5_weights import (
+    MAX_SEQ_LENGTH,
+    PASSAGE_PREFIX,
+    QUERY_PREFIX,
+    load_tokenizer,
+    pad_id,
+    read_e5_file,
+    write_model_folder,
+)
 from qa.errors import ModelUnavailableError
 from qa.model_cache import build_folder, is_complete, sha256_file
 from qa.onnx_runtime import ENCODER_FILE, INPUTS, TABLE_FILE, load_table, pad_batch, session
@@ -178,8 +186,7 @@ class OnnxEncoder:
         self.table = table
         self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)  # as sentence-transformers truncates
         self.tokenizer.no_padding()
-        pad_id = tokenizer.token_to_id("<pad>")
-        self._pad_id = pad_id if pad_id is not None else 0
+        self._pad_id = pad_id(tokenizer)
 
     @classmethod
     def load(cls, folder: Path) -> OnnxEncoder:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
-from qa.e5_weights import load_tokenizer
+from qa.e5_weights import load_tokenizer, pad_id
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.onnx_runtime import INPUTS, READER_FILE, RECORD, pad_batch, session
 
@@ -118,13 +118,12 @@ def encode_windows(tokenizer: Tokenizer, questions: list[str], passages: list[st
     tokenizer.enable_truncation(window.max_seq_len, stride=window.stride, strategy="only_second")
     encodings = tokenizer.encode_batch([(clipped[q], p) for q, p in zip(questions, passages)])
     pieces = [(pair, piece) for pair, encoding in enumerate(encodings) for piece in (encoding, *encoding.overflowing)]
-    pad_id = tokenizer.token_to_id("<pad>")
     return Windows(
         input_ids=[piece.ids for _, piece in pieces],
         offsets=[piece.offsets for _, piece in pieces],
         sequence_ids=[piece.sequence_ids for _, piece in pieces],
         passage_of=[pair for pair, _ in pieces],
-        pad_id=pad_id if pad_id is not None else 0,
+        pad_id=pad_id(tokenizer),
     )
 
 

@@ -26,6 +26,7 @@ from transformers import get_linear_schedule_with_warmup
 from eval.datasets import EvalItem, load_squad, sample_items
 from eval.metrics import exact_match, f1_score
 from qa.document import split_sentences
+from qa.e5_weights import pad_id
 from qa.errors import QAError
 from qa.model_cache import sha256_file
 from qa.reader import NULL_INDEX, WindowSettings, encode_windows
@@ -440,7 +441,7 @@ def train(
         epoch, index = divmod(step, steps_per_epoch)
         if epoch != batches_epoch:
             batches, batches_epoch = epoch_batches(lengths, config.batch_size, config.seed, epoch), epoch
-        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], tokenizer.token_to_id("<pad>")).items()}
+        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], pad_id(tokenizer)).items()}
         losses.append(_train_step(model, batch, optimizer, scheduler, config.max_grad_norm))
         step += 1
         bar.update(1)
