@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from tokenizers import Tokenizer
-from transformers import AutoModel, PreTrainedModel
+from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as hf_logging
 
 from qa.e5_weights import load_tokenizer
@@ -91,18 +91,27 @@ def _quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def load_base(base_dir: Path) -> tuple[SpanModel, Tokenizer]:
+def load_base(base_dir: Path, layers: int | None = None) -> tuple[SpanModel, Tokenizer]:
     """The base encoder from a Hugging Face folder with a fresh head (only the word embeddings frozen), and its tokenizer.
+
+    `layers` keeps only the bottom layers of the encoder (a smaller, faster reader); None keeps them all.
 
     >>> model, tokenizer = load_base(build_model_dir())  # doctest: +SKIP
     >>> [name for name, p in model.named_parameters() if not p.requires_grad]  # doctest: +SKIP
     ['encoder.embeddings.word_embeddings.weight']
     """
     base_dir = Path(base_dir)
+    overrides = {}
+    if layers is not None:
+        available = AutoConfig.from_pretrained(base_dir, local_files_only=True).num_hidden_layers
+        if not 1 <= layers <= available:
+            raise ReaderUnavailableError(f"the base in {base_dir} has {available} layers; cannot keep {layers}")
+        overrides["num_hidden_layers"] = layers
     with _quiet_transformers():
         # The pooler is unused by span extraction; leaving it out keeps it out of the gradients and the export.
+        # With fewer layers the upper layers' weights are simply not loaded.
         encoder = AutoModel.from_pretrained(
-            base_dir, add_pooling_layer=False, dtype=torch.float32, local_files_only=True
+            base_dir, add_pooling_layer=False, dtype=torch.float32, local_files_only=True, **overrides
         )
     try:
         tokenizer = load_tokenizer(base_dir)
@@ -208,6 +217,19 @@ def load_shipped_weights(model: SpanModel, weights_path: Path) -> dict:
     return meta
 
 
+def recorded_layers(weights_path: Path) -> int | None:
+    """The encoder depth that shipped weights were trained with (their record's fingerprint); None when unreadable.
+
+    None lets `load_shipped_weights` say what is wrong with the record.
+    """
+    try:
+        meta = json.loads(Path(weights_path).with_suffix(".json").read_text(encoding="utf-8"))
+        layers = meta["base_model"]["fingerprint"]["num_hidden_layers"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return layers if isinstance(layers, int) else None
+
+
 class TorchReader(SpanReader):
     """The span model on torch (training scores its tune set with it; `qa.onnx_export` exports it for answering).
 
@@ -241,7 +263,7 @@ class TorchReader(SpanReader):
             from qa.embedder import build_model_dir
 
             base_dir = build_model_dir()
-        model, tokenizer = load_base(Path(base_dir))
+        model, tokenizer = load_base(Path(base_dir), recorded_layers(weights_path))
         meta = load_shipped_weights(model, weights_path)
         model.eval()
         if quantize:

@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import load_file
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
+from qa.errors import ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import WEIGHTS_FILE
 from qa.reader import NULL_INDEX, encode_windows
@@ -23,6 +24,7 @@ from training.reader import (
     latest_checkpoint,
     main,
     read_examples,
+    span_loss,
     training_windows,
 )
 
@@ -226,3 +228,58 @@ def test_export_writes_the_delta_and_the_reader_loads_it(workspace, trained, tmp
     assert result.spans
     for span in result.spans:
         assert passages[span.passage][span.start : span.end] == span.text
+
+
+def test_span_loss_mixes_in_the_teachers_distributions():
+    torch.manual_seed(0)
+    logits = (torch.randn(3, 7), torch.randn(3, 7))
+    batch = {"start": torch.tensor([1, 2, 0]), "end": torch.tensor([3, 2, 0])}
+    gold = span_loss(logits, batch)
+    # A teacher that agrees with the model adds nothing; one that disagrees adds a positive term.
+    assert torch.isclose(span_loss(logits, batch, logits, distill_weight=0.5, temperature=2.0), 0.5 * gold)
+    other = (torch.randn(3, 7), torch.randn(3, 7))
+    assert span_loss(logits, batch, other, distill_weight=0.5, temperature=2.0) > 0.5 * gold
+    assert torch.equal(span_loss(logits, batch, other, distill_weight=0.0), gold)
+    # Padding (a large negative logit on both sides) holds no probability and adds no divergence.
+    padded = tuple(torch.cat([x, torch.full((3, 5), -1e4)], dim=1) for x in logits)
+    padded_other = tuple(torch.cat([x, torch.full((3, 5), -1e4)], dim=1) for x in other)
+    assert torch.isclose(
+        span_loss(padded, batch, padded_other, distill_weight=1.0, temperature=2.0),
+        span_loss(logits, batch, other, distill_weight=1.0, temperature=2.0),
+    )
+
+
+def test_a_smaller_reader_distilled_from_a_shipped_one_learns_exports_and_loads(workspace, trained, tmp_path, capsys):
+    teacher = tmp_path / "teacher"
+    assert main(_args(workspace, trained, "--epochs", "10", "--export", str(teacher))) == 0
+    student = tmp_path / "student"
+    options = ("--epochs", "10", "--frozen-layers", "0", "--encoder-layers", "1",
+               "--teacher", str(teacher / WEIGHTS_FILE), "--distill-weight", "0.5")
+    assert main(_args(workspace, student, *options)) == 0
+    log = _log(student)
+    assert log[-1]["loss"] < 0.6 * log[0]["loss"]
+
+    out = tmp_path / "models"
+    assert main(_args(workspace, student, *options, "--export", str(out))) == 0
+    state = load_file(out / WEIGHTS_FILE)
+    assert not any(name.startswith("encoder.encoder.layer.1.") for name in state)
+    assert any(name.startswith("encoder.encoder.layer.0.") for name in state)
+    meta = json.loads((out / WEIGHTS_FILE).with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["base_model"]["fingerprint"]["num_hidden_layers"] == 1
+    assert "bottom 1 layers" in (out / "README.md").read_text(encoding="utf-8")
+
+    reader = TorchReader.load(weights_path=out / WEIGHTS_FILE, base_dir=workspace / "base")
+    assert len(reader.model.encoder.encoder.layer) == 1
+    passages = [c for _, c, _ in EXAMPLES]
+    assert all(passages[s.passage][s.start : s.end] == s.text for s in reader.read(EXAMPLES[0][0], passages).spans)
+
+    # Changing the teacher's weights changes the run: it does not resume over them.
+    (teacher / WEIGHTS_FILE).write_bytes((teacher / WEIGHTS_FILE).read_bytes() + b" ")
+    capsys.readouterr()
+    assert main(_args(workspace, student, *options)) == 2
+    assert "teacher_sha256" in capsys.readouterr().err
+
+
+def test_a_base_cannot_keep_more_layers_than_it_has(workspace):
+    with pytest.raises(ReaderUnavailableError, match="has 2 layers; cannot keep 3"):
+        load_base(workspace / "base", 3)

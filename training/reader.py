@@ -86,6 +86,12 @@ class TrainConfig:
     stride: int = 48
     max_question_tokens: int = 32
     frozen_layers: int = 0  # bottom encoder layers left as in e5 (6: half the backward pass and the export, lower F1)
+    encoder_layers: int = 0  # bottom layers of the base the reader keeps (0: all; fewer: a smaller, faster reader)
+    # Distillation: a shipped reader ("" none) whose start/end distributions, softened by the temperature, the
+    # model also learns to match; distill_weight is that term's share of the loss (the gold spans' is the rest).
+    teacher: str = ""
+    distill_weight: float = 0.0
+    distill_temperature: float = 2.0
     batch_size: int = 16
     lr: float = 1.5e-4
     weight_decay: float = 0.01
@@ -117,7 +123,13 @@ class TrainConfig:
         identity = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_dir", "keep_checkpoints")}
         identity["train_sha256"] = sha256_file(Path(self.train_file))
         identity["tune_sha256"] = sha256_file(Path(self.tune_file))
+        if self.teacher:
+            identity["teacher_sha256"] = sha256_file(Path(self.teacher))
         return identity
+
+    def base_layers(self) -> int | None:
+        """The `layers` argument of `load_base` (None: the base's own depth)."""
+        return self.encoder_layers or None
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -328,20 +340,56 @@ def _optimizer(model: SpanModel, config: TrainConfig) -> torch.optim.AdamW:
     return torch.optim.AdamW(groups, lr=config.lr)
 
 
-def _train_step(model: SpanModel, batch: dict, optimizer, scheduler, max_grad_norm: float) -> float:
-    """One optimiser step; the loss is the mean of the start and end cross-entropies (SQuAD BERT).
+def span_loss(
+    logits: tuple[torch.Tensor, torch.Tensor],
+    batch: dict,
+    teacher_logits: tuple[torch.Tensor, torch.Tensor] | None = None,
+    distill_weight: float = 0.0,
+    temperature: float = 1.0,
+) -> torch.Tensor:
+    """The mean of the start and end cross-entropies against the gold tokens (SQuAD BERT), mixed with distillation.
 
-    On a GPU the forward pass runs in bfloat16 autocast (weights and optimiser stay float32).
+    With `teacher_logits`, `distill_weight` of the loss is the KL divergence from the teacher's start and end
+    distributions to the model's, both softened by `temperature` and scaled by its square (Hinton et al. 2015),
+    so that the term's gradients keep their size whatever the temperature. Padding has a large negative logit on
+    both sides, hence no probability: it adds nothing.
     """
-    device = batch["input_ids"].device
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        start_logits, end_logits = model(batch["input_ids"], batch["attention_mask"])
-    loss = (
+    start_logits, end_logits = logits
+    gold = (
         torch.nn.functional.cross_entropy(start_logits, batch["start"])
         + torch.nn.functional.cross_entropy(end_logits, batch["end"])
     ) / 2
+    if teacher_logits is None or not distill_weight:
+        return gold
+    soft = sum(
+        torch.nn.functional.kl_div(
+            torch.log_softmax(student / temperature, dim=-1),
+            torch.log_softmax(teacher / temperature, dim=-1),
+            log_target=True,
+            reduction="batchmean",
+        )
+        for student, teacher in zip(logits, teacher_logits)
+    ) / 2 * temperature**2
+    return (1 - distill_weight) * gold + distill_weight * soft
+
+
+def _train_step(
+    model: SpanModel, batch: dict, optimizer, scheduler, config: TrainConfig, teacher: SpanModel | None = None
+) -> float:
+    """One optimiser step on `span_loss` (with the teacher's logits when distilling).
+
+    On a GPU the forward passes run in bfloat16 autocast (weights and optimiser stay float32).
+    """
+    device = batch["input_ids"].device
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        logits = model(batch["input_ids"], batch["attention_mask"])
+        teacher_logits = None
+        if teacher is not None:
+            with torch.no_grad():
+                teacher_logits = teacher(batch["input_ids"], batch["attention_mask"])
+    loss = span_loss(logits, batch, teacher_logits, config.distill_weight, config.distill_temperature)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
@@ -388,10 +436,17 @@ def train(
     folder = config.resolved_checkpoint_dir()
     _check_run(folder, config.identity())
     torch.manual_seed(config.seed)  # the head's initial weights
-    model, tokenizer = load_base(_resolve_base(config))
+    base_dir = _resolve_base(config)
+    model, tokenizer = load_base(base_dir, config.base_layers())
     model.freeze(config.frozen_layers)
     target = torch.device(device)
     model.to(target)
+    teacher = None
+    if config.teacher:
+        teacher_reader = TorchReader.load(Path(config.teacher), base_dir=base_dir)
+        if teacher_reader.window != config.window:
+            print(f"note: the teacher was trained on {teacher_reader.window}, this run cuts {config.window}", file=sys.stderr)
+        teacher = teacher_reader.model.to(target).requires_grad_(False)
     examples = read_examples(Path(config.train_file))
     examples += hard_negatives(examples, config.unanswerable_rate, config.seed)
     windows = training_windows(tokenizer, examples, config.window, config.null_window_rate, config.seed)
@@ -442,7 +497,7 @@ def train(
         if epoch != batches_epoch:
             batches, batches_epoch = epoch_batches(lengths, config.batch_size, config.seed, epoch), epoch
         batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], pad_id(tokenizer)).items()}
-        losses.append(_train_step(model, batch, optimizer, scheduler, config.max_grad_norm))
+        losses.append(_train_step(model, batch, optimizer, scheduler, config, teacher))
         step += 1
         bar.update(1)
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
@@ -502,7 +557,7 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
     if state is None:
         raise CheckpointMismatchError(f"{folder} has no checkpoint yet; train first (same arguments, no --export)")
     base_dir = _resolve_base(config)
-    model, _ = load_base(base_dir)
+    model, _ = load_base(base_dir, config.base_layers())
     _restore(model.freeze(config.frozen_layers), state["model"], folder)
     path = save_shipped_weights(
         model,
@@ -568,7 +623,7 @@ the same weights exported to ONNX (`qa.onnx_export.reader_folder`, checked again
 - Data: `{train_name}` (sha256 `{meta['data_sha256']['train']}`); scored during training (tuning
   only): `{tune_name}`.{licence}
 - Windows of {t['max_seq_len']} tokens (question clipped to {t['max_question_tokens']}), stride {t['stride']};
-  windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.{_negatives_note(t.get('unanswerable_rate', 0.0))}
+  windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.{_negatives_note(t.get('unanswerable_rate', 0.0))}{_distilled_note(t, layers)}
 - {meta['steps']} of {meta.get('total_steps')} steps, batch {t['batch_size']}, AdamW lr {t['lr']} (linear warm-up
   {t['warmup']:.0%} then decay), weight decay {t['weight_decay']}, gradient clipping {t['max_grad_norm']}, seed {t['seed']},
   {_duration(meta['train_time_s'])} on {meta.get('trained_on', '2 CPU threads')}.
@@ -611,6 +666,24 @@ def _negatives_note(rate: float) -> str:
         f"\n- Unanswerable examples: {rate:.0%} of the questions are also trained as hard negatives, their paragraph"
         "\n  without the sentence that holds the answer (`training.reader.hard_negatives`)."
     )
+
+
+def _distilled_note(training: dict, layers: int) -> str:
+    """The model card's line on a reader cut to fewer layers or distilled from another; none for a plain run.
+
+    >>> _distilled_note({"encoder_layers": 6, "teacher": "qa/models/reader.safetensors", "distill_weight": 0.5,
+    ...                  "distill_temperature": 2.0}, 6)
+    '\\n- The bottom 6 layers of the base only. Distilled from `reader.safetensors`: 50% of the loss matches its start/end distributions at temperature 2.0.'
+    """
+    parts = []
+    if training.get("encoder_layers"):
+        parts.append(f"The bottom {layers} layers of the base only.")
+    if training.get("teacher") and training.get("distill_weight"):
+        parts.append(
+            f"Distilled from `{Path(training['teacher']).name}`: {training['distill_weight']:.0%} of the loss "
+            f"matches its start/end distributions at temperature {training['distill_temperature']}."
+        )
+    return "\n- " + " ".join(parts) if parts else ""
 
 
 def _duration(seconds: float) -> str:
