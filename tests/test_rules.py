@@ -25,10 +25,17 @@ def test_number_with_asked_unit():
         ("总额分别为2864.16亿元、2065.98亿元。", "2864.16亿元"),
         ("成立网格党组织1万余个。", "1万余个"),
         ("组织30万人次以上的职工主题劳动。", "30万人次以上"),
+        ("体育场能容纳6,476名观众。", "6,476名"),
+        ("果实长约15至20厘米。", "约15至20厘米"),
+        ("公园面积约为0.304平方公里。", "0.304平方公里"),
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
     assert expected in texts("有多少？", sentence)
+
+
+def test_a_grouped_number_is_never_cut_at_its_comma():
+    assert "476名" not in texts("有多少？", "体育场能容纳6,476名观众。")
 
 
 def test_years_are_not_counts():
