@@ -26,10 +26,10 @@ from qa.question import (
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 6,476 whole, not its tail 476
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS if u not in ("年", "天", "分钟", "小时", "岁"))
-# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米: qualifiers and ranges stay
-# inside the span.
+# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米, 第二位: qualifiers, ranges and
+# ordinals stay inside the span.
 NUMBER_RE = re.compile(
-    rf"(?:近|约|逾|超过|超|共计)?(?:(?:{_DIGITS}(?:至|~|-))?{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT}))?"
+    rf"(?:近|约|逾|超过|超|共计|第)?(?:(?:{_DIGITS}(?:至|~|-))?{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT}))?"
     rf"|{_CN_DIGITS}(?:{_UNIT_ALT}))"
     r"(?:左右|以上|多)?"
 )

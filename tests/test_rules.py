@@ -28,6 +28,7 @@ def test_number_with_asked_unit():
         ("体育场能容纳6,476名观众。", "6,476名"),
         ("果实长约15至20厘米。", "约15至20厘米"),
         ("公园面积约为0.304平方公里。", "0.304平方公里"),
+        ("她是北魏的第二位皇后。", "第二位"),
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
