@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--set", type=Path, help=f"article question set, jsonl (default: {DEFAULT_SET})")
     source.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD-format file (CMRC 2018, SQuAD 2.0 style)")
-    parser.add_argument("--mode", choices=("reader", "open"),
+    parser.add_argument("--mode", choices=("reader", "reader-only", "open"),
                         help="with --squad: reader = each question's own paragraph only (default); "
+                             "reader-only = the trained reader alone reads each whole paragraph (no retrieval, "
+                             "rules or abstention: the protocol of published CMRC figures); "
                              "open = one index over every paragraph of the file")
     parser.add_argument("--sample", type=_positive, metavar="N",
                         help="with --squad: N answerable and N unanswerable questions, fixed seed")

@@ -342,8 +342,9 @@ def _reference(ours: dict, meta: dict) -> list[str]:
     rows += [[system, f"{em:.1f}", f"{f1:.1f}"] for system, em, f1 in CMRC2018_REFERENCE]
     return _table(["system", "EM", "F1"], rows) + [
         "", "Ours is extractive: e5-small retrieval plus rules (and a small reader where shipped), on CPU; the "
-        "published models are fine-tuned on the CMRC 2018 training set. Reader mode corresponds to the "
-        "published reading-comprehension figures, open mode to the open-domain baseline."]
+        "published models are fine-tuned on the CMRC 2018 training set. Reader-only mode follows the published "
+        "reading-comprehension protocol (the model reads the paragraph and always answers); reader mode runs the "
+        "whole system on the same paragraph; open mode compares with the open-domain baseline."]
 
 
 def _comparison(comparison: dict | None) -> list[str]:

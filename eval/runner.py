@@ -1,4 +1,4 @@
-"""Runs an evaluation set through an answerer (article, SQuAD reader or SQuAD open mode) into `Record`s."""
+"""Runs an evaluation set through an answerer (article, SQuAD reader, reader-only or open mode) into `Record`s."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from eval.datasets import EvalItem, EvalSet
 from eval.records import EvidenceRef, Record
 from qa.settings import Settings
 
-MODES = ("article", "reader", "open")
+MODES = ("article", "reader", "reader-only", "open")
 
 
 class AnswererFactory(Protocol):
@@ -24,6 +24,8 @@ class AnswererFactory(Protocol):
     def for_article(self, settings: Settings | None = None) -> Any: ...
 
     def from_texts(self, texts: dict[str, str], settings: Settings | None = None) -> Any: ...
+
+    def reader_only(self, texts: dict[str, str], settings: Settings | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,11 @@ class Run:
 
 
 class SharedEmbedderFactory:
-    """Builds `qa.Answerer`s that share one embedder, so the model loads once per run, not once per paragraph."""
+    """Builds `qa.Answerer`s that share one embedder (and `ReaderOnly`s that share one reader), so models load once per run."""
 
-    def __init__(self, embedder: Any = None) -> None:
+    def __init__(self, embedder: Any = None, reader: Any = None) -> None:
         self._embedder = embedder  # None: a real `qa.embedder.Embedder`, made on first build
+        self._reader = reader  # for mode reader-only; None: the shipped reader, loaded by the first `reader_only`
 
     def _shared_embedder(self, settings: Settings | None):
         if self._embedder is None:
@@ -60,6 +63,46 @@ class SharedEmbedderFactory:
         from qa import Answerer
 
         return Answerer.from_texts(texts, settings, embedder=self._shared_embedder(settings))
+
+    def reader_only(self, texts: dict[str, str], settings: Settings | None = None) -> ReaderOnly:
+        """The shipped reader alone over the one document of `texts` (raises ReaderUnavailableError without it)."""
+        from qa.errors import ReaderUnavailableError
+        from qa.pipeline import shipped_reader
+
+        if self._reader is None:
+            self._reader = shipped_reader(self._shared_embedder(settings))
+            if self._reader is None:
+                raise ReaderUnavailableError("mode reader-only needs the trained reader (qa/models/reader.safetensors)")
+        (doc_id, text), = texts.items()
+        return ReaderOnly(self._reader, doc_id, text)
+
+
+class ReaderOnly:
+    """The trained reader alone on one document: it reads all of it in one batch and answers with its best span.
+
+    This is the protocol of published SQuAD v1 / CMRC 2018 figures (RBT3, ELECTRA-small): no retrieval, no span
+    rules, no abstention (threshold 0), so it measures the trained model, where mode "reader" measures the whole
+    system on the same paragraph. Spans are capped as the pipeline caps the reader's (`SpanReader.read`'s default).
+    """
+
+    threshold = 0.0
+
+    def __init__(self, reader: Any, doc_id: str, text: str) -> None:
+        self.reader = reader
+        self.doc_id = doc_id
+        self.text = text
+
+    def answer(self, question: str) -> SimpleNamespace:
+        started = time.perf_counter()
+        result = self.reader.read(question, [self.text])
+        timings = {"read": time.perf_counter() - started}
+        given = (EvidenceRef(self.doc_id, 0, len(self.text), 1.0),)  # the whole paragraph is given, not retrieved
+        best = result.best
+        if best is None:
+            return SimpleNamespace(text="", found=False, score=0.0, start=None, end=None, doc_id=None,
+                                   evidence=given, timings=timings)
+        return SimpleNamespace(text=best.text, found=True, score=float(result.probability), start=best.start,
+                               end=best.end, doc_id=self.doc_id, evidence=given, timings=timings)
 
 
 _NO_ANSWER = SimpleNamespace(text="", found=False, score=0.0, start=None, end=None, doc_id=None, evidence=(), timings={})
@@ -95,7 +138,8 @@ def run_set(
 
     mode "article": one `factory.for_article()`. mode "reader": each question's own paragraph is the
     whole document; one answerer per distinct paragraph, reused for all its questions (building embeds
-    the paragraph). mode "open": one answerer over every paragraph of the file, sampled or not, so the
+    the paragraph). mode "reader-only": the same paragraphs, read whole by the trained reader alone
+    (`ReaderOnly`). mode "open": one answerer over every paragraph of the file, sampled or not, so the
     system must find the paragraph. Answerers run with `answer_threshold=0.0`, so every candidate comes
     back with its score and any threshold can be applied afterwards.
     """
@@ -119,7 +163,12 @@ def run_set(
     with tqdm(total=len(eval_set.items), desc=f"eval {mode}", unit="q", disable=not progress) as bar:
         for texts, items in _groups(eval_set, mode):
             started = time.perf_counter()
-            answerer = factory.for_article(run_settings) if texts is None else factory.from_texts(texts, run_settings)
+            if texts is None:
+                answerer = factory.for_article(run_settings)
+            elif mode == "reader-only":
+                answerer = factory.reader_only(texts, run_settings)
+            else:
+                answerer = factory.from_texts(texts, run_settings)
             build_s += time.perf_counter() - started
             for item in items:
                 started = time.perf_counter()
@@ -149,12 +198,14 @@ def _groups(eval_set: EvalSet, mode: str) -> list[tuple[dict[str, str] | None, l
 
 
 def _probe(factory: AnswererFactory, eval_set: EvalSet, mode: str, settings: Settings) -> Any:
-    """An answerer built with the caller's own settings, only to read the threshold it would use.
+    """An answerer built with the caller's own settings, only to read the threshold it would use (reader-only: 0).
 
     For SQuAD files it covers one paragraph, so the probe costs one paragraph's embedding.
     """
     if mode == "article":
         return factory.for_article(settings)
+    if mode == "reader-only":
+        return ReaderOnly
     doc_id = eval_set.items[0].doc_id
     return factory.from_texts({doc_id: eval_set.documents[doc_id]}, settings)
 

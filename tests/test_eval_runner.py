@@ -7,7 +7,9 @@ import pytest
 from eval import cli
 from eval.datasets import EvalDataError, Span, load_article_set, load_squad, sample_items, squad_split, subset
 from eval.runner import SharedEmbedderFactory, run_set
+from qa.errors import QAError
 from qa.pipeline import DEFAULT_THRESHOLD
+from qa.reader import ReaderResult, ReaderSpan
 from qa.results import Answer, Evidence
 from qa.settings import Settings
 
@@ -229,6 +231,44 @@ def test_reader_mode_builds_one_answerer_per_paragraph(squad_file):
     assert by_id["q5"].found and by_id["q5"].score == 0.6  # the unanswerable question got a candidate
 
 
+class FakeReader:
+    """Reads like `qa.reader.SpanReader`: the best span is the first answer of its table found in the passage."""
+
+    def __init__(self, table: dict[str, str]):
+        self.table = table
+        self.passages: list[list[str]] = []
+
+    def read(self, question, passages):
+        self.passages.append(passages)
+        wanted = self.table.get(question, "")
+        start = passages[0].find(wanted) if wanted else -1
+        if start < 0:
+            return ReaderResult(spans=(), null_score=0.0, probability=0.0)
+        return ReaderResult((ReaderSpan(0, start, start + len(wanted), wanted, 9.0),), null_score=1.0, probability=0.7)
+
+
+def test_reader_only_mode_reads_each_whole_paragraph_and_always_answers(squad_file):
+    reader = FakeReader({"甲城有几座桥？": "三座", "桥是谁建的？": "甲城", "丙山高吗？": "不在"})
+    factory = SharedEmbedderFactory(embedder=object(), reader=reader)
+    eval_set = load_squad(squad_file)
+    run = run_set(eval_set, "reader-only", factory, progress=False)
+    assert run.default_threshold == 0.0 and run.mode == "reader-only"
+    assert sorted(map(tuple, reader.passages)) == sorted((eval_set.documents[i.doc_id],) for i in eval_set.items)
+    by_id = {r.id: r for r in run.records}
+    assert by_id["q1"].found and by_id["q1"].em == 1.0 and (by_id["q1"].start, by_id["q1"].end) == (3, 5)
+    assert by_id["q1"].score == 0.7 and by_id["q1"].gold_rank == 1  # the paragraph is given, so "retrieved"
+    assert by_id["q3"].found  # no abstention: an unanswerable question gets its best span
+    assert not by_id["q6"].found and by_id["q6"].prediction == ""  # no span at all
+
+
+def test_reader_only_mode_needs_the_trained_reader(squad_file, monkeypatch):
+    import qa.pipeline
+
+    monkeypatch.setattr(qa.pipeline, "shipped_reader", lambda embedder: None)
+    with pytest.raises(QAError, match="needs the trained reader"):
+        run_set(load_squad(squad_file), "reader-only", SharedEmbedderFactory(embedder=object()), progress=False)
+
+
 def test_an_empty_question_in_a_set_is_a_miss_not_a_crash(tmp_path):
     class RefusingAnswerer(FakeAnswerer):
         def answer(self, question):
@@ -339,6 +379,11 @@ def test_cli_quick_runs_get_their_own_name_and_leave_latest_alone(tmp_path):
     assert run_cli(["--set", str(questions), "--out", str(out), "--limit", "2"], FIRST_TABLE) == 0
     assert (out / "article-limit2.json").exists()
     assert not (out / "latest.md").exists() and not (out / "article.json").exists()
+
+
+def test_cli_accepts_the_reader_only_mode():
+    args = cli.build_parser().parse_args(["--squad", "x.json", "--mode", "reader-only"])
+    assert cli.default_name(args) == "x-reader-only"
 
 
 def test_cli_squad_reader_run_names_itself_after_the_file(tmp_path, squad_file):
