@@ -10,7 +10,7 @@
 # it sees neither unanswerable questions nor the article, which the pick of the shipped reader also weighs
 # (README, "Training the reader").
 # Each phase has a time limit, so that a lent machine's short lease still brings back what finished:
-# PHASE1_S (the candidates, default 240 s) and PHASE2_S (the distillation, default 150 s). DEVICE (default cuda)
+# PHASE1_S (the candidates, default 240 s) and PHASE2_S (the distillation, default 200 s). DEVICE (default cuda)
 # and EXTRA (arguments added to every run) let a CPU smoke test run the same script on tiny data.
 set -euo pipefail
 bundle=$1
@@ -76,8 +76,8 @@ if [ -n "$teacher" ]; then
   echo "best 12-layer run: $teacher"
   export_run "$teacher"
   pack "$teacher" l12
-  runs_args[l6-distilled]="--encoder-layers 6 --epochs 4 --lr 3e-4 --teacher $exports/$teacher/reader.safetensors --distill-weight 0.5 --distill-temperature 2.0"
-  train l6-distilled "${PHASE2_S:-150}"
+  runs_args[l6-distilled]="--encoder-layers 6 --epochs 6 --lr 3e-4 --teacher $exports/$teacher/reader.safetensors --distill-weight 0.5 --distill-temperature 2.0"
+  train l6-distilled "${PHASE2_S:-200}"
 fi
 
 student=$(best l6)
