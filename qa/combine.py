@@ -6,9 +6,7 @@ Each is stronger somewhere (measured on the tuning split of eval/questions.jsonl
 - the reader finds phrase answers, names and places in context, and reads paraphrased questions the rules cannot align.
 
 So: when both point at the same place, the evidence of both is combined and the rules' span is kept for its exact
-boundaries (the reader's for what/how questions, where the rules only offer whole clauses, and for people, whose
-names jieba's tags cut short or run on when they are not Chinese: on CMRC trial 3 more of 24 person questions exact,
-the article's unchanged); for number/date/duration questions a rule span of comparable confidence wins; otherwise the more confident
+boundaries (the reader's, for what/how questions, where the rules only offer whole clauses); for number/date/duration questions a rule span of comparable confidence wins; otherwise the more confident
 one wins, the reader's probability being discounted by READER_WEIGHT. A question whose names or numbers the chosen
 passage does not contain (沈阳, 2021年) loses ENTITY_PENALTY of its score whichever side answers.
 """
@@ -17,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from qa.question import DATE, DURATION, NUMBER, PERSON, PHRASE
+from qa.question import DATE, DURATION, NUMBER, PHRASE
 
 TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
-READER_BOUNDARY_KINDS = frozenset({PHRASE, PERSON})  # where agreeing spans take the reader's boundaries
 RULES_SURE = 0.8  # a typed rule span this confident is kept without running the reader (saves ~0.1 s)
 # READER_WEIGHT and ENTITY_PENALTY: chosen on the tuning split (98 questions, 15 unanswerable) by replaying this
 # function over the rules' and the reader's spans: a plateau (threshold 0.5, weight 0.6-0.8, penalty 0-0.25) where
@@ -64,7 +61,8 @@ def choose(kind: str, rules: Choice | None, reader: Choice | None, reader_missin
         return rules if rules is not None else reader
     if _overlap(rules, reader):
         agreed = round(1.0 - (1.0 - rules.score) * (1.0 - reader.score), 6)
-        base = reader if kind in READER_BOUNDARY_KINDS else rules
+        # Typed rule spans have exact boundaries; for what/how questions the rules only have whole clauses.
+        base = reader if kind == PHRASE else rules
         return replace(base, score=agreed, method="rules+reader")
     if kind in TYPED_KINDS and rules.score + RULES_MARGIN >= reader.score:
         return rules

@@ -32,9 +32,3 @@ def test_one_side_only():
 def test_agreement_on_a_what_question_takes_the_reader_boundaries():
     chosen = choose("phrase", Choice(0, 10, 30, 0.3, "rules"), Choice(0, 12, 20, 0.5, "reader"), False)
     assert (chosen.start, chosen.end, chosen.method) == (12, 20, "rules+reader")
-
-
-def test_agreement_on_a_person_takes_the_reader_boundaries():
-    # jieba cut the name short (rules 10-12); the reader read it whole (10-14).
-    chosen = choose("person", Choice(0, 10, 12, 0.6, "rules"), Choice(0, 10, 14, 0.9, "reader"), False)
-    assert (chosen.start, chosen.end, chosen.method) == (10, 14, "rules+reader")
