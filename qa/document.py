@@ -307,12 +307,22 @@ def _quoted_mask(text: str) -> list[bool]:
     return mask
 
 
-def _trim(text: str, i: int, j: int) -> Piece | None:
-    """`(i, j)` without surrounding whitespace, or None when nothing is left."""
+def strip_whitespace(text: str, i: int, j: int) -> tuple[int, int]:
+    """`text[i:j]` without whitespace at its edges (the reader's "▁" tokens and some gold answers carry it too).
+
+    >>> strip_whitespace("会议由 张三 主持", 3, 7)
+    (4, 6)
+    """
     while i < j and text[i].isspace():
         i += 1
     while j > i and text[j - 1].isspace():
         j -= 1
+    return i, j
+
+
+def _trim(text: str, i: int, j: int) -> Piece | None:
+    """`(i, j)` without surrounding whitespace, or None when nothing is left."""
+    i, j = strip_whitespace(text, i, j)
     return (i, j) if i < j else None
 
 

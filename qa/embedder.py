@@ -208,7 +208,6 @@ class OnnxEncoder:
         return vectors
 
 
-
 class Embedder:
     """Encodes questions and passages into L2-normalised 384-d vectors (cosine = dot product).
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Tokenizer
 
+from qa.document import strip_whitespace
 from qa.e5_weights import load_tokenizer, pad_id
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.onnx_runtime import INPUTS, READER_FILE, RECORD, pad_batch, session
@@ -149,15 +150,6 @@ def _window_candidates(
     return [(float(flat[i]), int(char_start[r]), int(char_end[c])) for i, r, c in zip(best, rows, cols)]
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop the whitespace that a "▁" token can carry at either edge of a span."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def decode_spans(
     windows: Windows,
     start_logits: np.ndarray,
@@ -176,7 +168,7 @@ def decode_spans(
             start_logits[w], end_logits[w], windows.offsets[w], windows.sequence_ids[w], max_answer_chars
         )
         for score, s, e in found:
-            s, e = _trim(passages[p], s, e)
+            s, e = strip_whitespace(passages[p], s, e)
             if s < e and score > best.get((p, s, e), -np.inf):  # overlapping windows repeat spans
                 best[(p, s, e)] = score
     ranked = sorted(best.items(), key=lambda item: -item[1])

@@ -25,10 +25,11 @@ from transformers import get_linear_schedule_with_warmup
 
 from eval.datasets import EvalItem, load_squad, sample_items
 from eval.metrics import exact_match, f1_score
-from qa.document import split_sentences
+from qa.document import split_sentences, strip_whitespace
 from qa.e5_weights import pad_id
 from qa.errors import QAError
 from qa.model_cache import sha256_file
+from qa.onnx_runtime import pad_batch
 from qa.reader import NULL_INDEX, WindowSettings, encode_windows
 from qa.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
 from qa.settings import default_cache_dir
@@ -147,11 +148,7 @@ def read_examples(path: Path) -> list[TrainExample]:
             continue
         span = item.answer_spans[0]
         context = squad.documents[item.doc_id]
-        start, end = span.start, span.end
-        while start < end and context[start].isspace():
-            start += 1
-        while end > start and context[end - 1].isspace():
-            end -= 1
+        start, end = strip_whitespace(context, span.start, span.end)
         if start < end:
             examples.append(TrainExample(item.question, context, start, end))
     return examples
@@ -261,16 +258,11 @@ def epoch_batches(lengths: list[int], batch_size: int, seed: int, epoch: int) ->
 
 
 def collate(windows: list[TrainWindow], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch to its longest window."""
-    width = max(len(w.input_ids) for w in windows)
-    input_ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(windows), width), dtype=torch.long)
-    for i, w in enumerate(windows):
-        input_ids[i, : len(w.input_ids)] = torch.tensor(w.input_ids)
-        attention_mask[i, : len(w.input_ids)] = 1
+    """Pad a batch to its longest window (as the reader pads its windows: `qa.onnx_runtime.pad_batch`)."""
+    input_ids, attention_mask = pad_batch([list(w.input_ids) for w in windows], pad_id)
     return {
-        "input_ids": input_ids,
-        "attention_mask": attention_mask,
+        "input_ids": torch.from_numpy(input_ids),
+        "attention_mask": torch.from_numpy(attention_mask),
         "start": torch.tensor([w.start for w in windows]),
         "end": torch.tensor([w.end for w in windows]),
     }
