@@ -16,6 +16,7 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
+from qa.labels import LABEL_PENALTY, mislabelled
 from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
@@ -105,6 +106,8 @@ class Answerer:
         rules = self._rules_choice(ranked[0]) if ranked else None
         reader = self._reader_choice(q, terms, hits) if needs_reader(q.kind, rules) else None
         choice = self._trimmed(choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader)))
+        if choice is not None and self._mislabelled(q, choice):
+            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -200,6 +203,12 @@ class Answerer:
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         context = self.corpus.rows[choice.row].unit.text
         return any(entity not in context for entity in q.entities)
+
+    def _mislabelled(self, q: Question, choice: Choice) -> bool:
+        """Whether the span's own sentence calls it something else than asked (see `qa.labels`)."""
+        sentence_start = self.corpus.rows[choice.row].sentence.start
+        source = self.corpus.rows[choice.row].document.source
+        return mislabelled(q, source[sentence_start : choice.end], choice.start - sentence_start)
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""

@@ -1,0 +1,54 @@
+"""The label check: the words before a span that call it something other than what was asked."""
+
+import pytest
+
+from qa.labels import mislabelled
+from qa.question import analyse_question
+
+TUNNEL = "大连湾海底隧道平均深度水下23米、双向六车道、设计时速60公里，全长5.1公里。"
+STREET = "“这条路带来了新的机遇。”大魏家街道副主任王霞说。"
+
+
+def is_mislabelled(question: str, text: str, span: str) -> bool:
+    return mislabelled(analyse_question(question, 300), text, text.index(span))
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("大连湾海底隧道全长多少公里？", "60公里", True),  # labelled a speed
+        ("大连湾海底隧道全长多少公里？", "5.1公里", False),  # labelled a length
+        ("大连湾海底隧道的设计时速是多少？", "60公里", False),
+        ("大连湾海底隧道的设计时速是多少？", "5.1公里", True),
+        ("隧道在水下有多深？", "23米", False),  # the question names no measure word: nothing to contradict
+        ("隧道的平均深度是多少？", "23米", False),
+    ],
+)
+def test_measures(question, span, expected):
+    assert is_mislabelled(question, TUNNEL, span) is expected
+
+
+def test_an_unlabelled_number_may_be_the_asked_measure():
+    text = "共完成老旧小区改造717万平方米，涉及142个小区。"
+    assert not is_mislabelled("2022年大连完成的老旧小区改造面积是多少？", text, "717万平方米")
+
+
+def test_a_label_of_another_clause_does_not_count():
+    text = "设计时速60公里，隧道长5.1公里。"
+    assert not is_mislabelled("隧道全长多少公里？", text, "5.1公里")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("大魏家街道的主任是谁？", True),  # the text names the deputy
+        ("大魏家街道副主任是谁？", False),
+        ("谁谈到了渤海大道带来的机遇？", False),  # no title asked
+    ],
+)
+def test_deputies(question, expected):
+    assert is_mislabelled(question, STREET, "王霞") is expected
+
+
+def test_other_kinds_are_not_checked():
+    assert not is_mislabelled("大连湾海底隧道全长是什么情况？", TUNNEL, "60公里")
