@@ -2,12 +2,12 @@
 
 The reader and the rules find a span of the right type near the question's words, and can be sure of it while the
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
-"大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy). Such a span does not answer the question; the
-pipeline lowers its score (`LABEL_PENALTY`) so that it is shown only if it was near certain (it never was on the
-tuning data). Two labels are read, both from the span's own clause:
+"大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
+Such a span does not answer the question; the pipeline lowers its score (`LABEL_PENALTY`) so that it is shown only
+if it was near certain (it never was on the tuning data). Two labels are read, both from the span's own clause:
 
 - measures: a number labelled with a measure word (时速, 面积, 投资…) of another kind than the question's;
-- deputies: a person whose title is 副 + the title the question asks for.
+- roles: a person named with a title or role (总经理, 副主任, 记者…) other than the one the question asks for.
 """
 
 from __future__ import annotations
@@ -29,13 +29,21 @@ MEASURES = {
     "width": ("宽度",),
     "weight": ("重量",),
     "money": ("总投资", "投资", "资金", "总额", "余额", "金额", "收入", "产值", "罚款", "费用"),
+    "share": ("比重", "占比", "比例"),
     "population": ("人口",),
     "temperature": ("气温", "温度"),
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
+# Titles and roles that name a person in news text ("总经理黄伟东", "记者吕丽", "毕业生张凯"); 副 + a title is a title
+# of its own (the deputy).
+ROLES = sorted(
+    "董事长 总经理 经理 总工程师 工程师 主任 书记 主席 校长 院长 局长 市长 区长 县长 镇长 村长 社长 队长 组长 楼长 "
+    "部长 厅长 处长 科长 省长 主编 记者 毕业生 学生 居民 村民 市民 乘客 职工 教师 医生 负责人 主播 志愿者".split(),
+    key=len,
+    reverse=True,
+)
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
-_DEPUTY_RE = re.compile(r"副([\u4e00-\u9fff]{2,6})$")
 
 
 def mislabelled(question: Question, text: str, start: int) -> bool:
@@ -48,11 +56,11 @@ def mislabelled(question: Question, text: str, start: int) -> bool:
     >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, sentence.index("60"))
     False
     """
-    before = _clause_before(text, start)
+    before = _clause_before(text, start).rstrip()
     if question.kind == NUMBER:
         return _other_measure(question.simplified, before)
-    if question.kind == PERSON:
-        return _deputy_of_asked(question.simplified, before)
+    if question.kind == PERSON and question.slot is not None:
+        return _other_role(question.slot[0], before)
     return False
 
 
@@ -74,18 +82,28 @@ def _other_measure(question: str, before: str) -> bool:
     return bool(asked) and bool(labels) and not asked & labels
 
 
-def _deputy_of_asked(question: str, before: str) -> bool:
-    """The name follows 副 + a title that the question asks for without 副.
+def _other_role(asked_text: str, before: str) -> bool:
+    """The question asks for a role (the words before 谁 end with one), the name follows another.
 
-    >>> _deputy_of_asked("大魏家街道的主任是谁？", "大魏家街道副主任")
-    True
-    >>> _deputy_of_asked("大连湾海底隧道有限公司副总工程师是谁？", "大连湾海底隧道有限公司副总工程师")
-    False
+    >>> _other_role("大魏家街道的主任", "大魏家街道副主任"), _other_role("大魏家街道副主任", "大魏家街道副主任")
+    (True, False)
+    >>> _other_role("公司的书记", "公司党委书记"), _other_role("称赞大连的", "居民")  # no role asked: no check
+    (False, False)
     """
-    match = _DEPUTY_RE.search(before)
-    if match is None:
+    asked, label = _ending_role(asked_text), _ending_role(before)
+    if asked is None or label is None:
         return False
-    title = match.group(1)
-    # The longest ending of the text after 副 that the question names: "街道副主任" -> "主任".
-    asked = next((title[i:] for i in range(len(title) - 1) if title[i:] in question), None)
-    return asked is not None and "副" + asked not in question
+    return not (_same_role(asked, label) or _same_role(label, asked))
+
+
+def _ending_role(text: str) -> str | None:
+    """The title or role `text` ends with, 副 included: "大魏家街道副主任" -> "副主任"."""
+    role = next((role for role in ROLES if text.endswith(role)), None)
+    if role is not None and text[: -len(role)].endswith("副"):
+        return "副" + role
+    return role
+
+
+def _same_role(longer: str, shorter: str) -> bool:
+    """`longer` is `shorter` with a qualifier that is not 副 ("党委书记" is a 书记, "副主任" is not a 主任)."""
+    return longer.endswith(shorter) and not longer[: -len(shorter)].endswith("副")

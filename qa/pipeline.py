@@ -106,7 +106,7 @@ class Answerer:
         rules = self._rules_choice(ranked[0]) if ranked else None
         reader = self._reader_choice(q, terms, hits) if needs_reader(q.kind, rules) else None
         choice = self._trimmed(choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader)))
-        if choice is not None and self._mislabelled(q, choice):
+        if choice is not None and self._answers_otherwise(q, choice):
             choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
@@ -204,10 +204,13 @@ class Answerer:
         context = self.corpus.rows[choice.row].unit.text
         return any(entity not in context for entity in q.entities)
 
-    def _mislabelled(self, q: Question, choice: Choice) -> bool:
-        """Whether the span's own sentence calls it something else than asked (see `qa.labels`)."""
+    def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
+        """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the
+        asked form (`fits_kind`: "2022年" does not say which day)."""
         sentence_start = self.corpus.rows[choice.row].sentence.start
         source = self.corpus.rows[choice.row].document.source
+        if not fits_kind(q, source[choice.start : choice.end]):
+            return True
         return mislabelled(q, source[sentence_start : choice.end], choice.start - sentence_start)
 
     def _load_reader(self):

@@ -41,6 +41,13 @@ DATE_RE = re.compile(
 DURATION_RE = re.compile(
     r"(?:近|约)?(?:\d+|[一二两三四五六七八九十几半]+)(?:个)?(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
 )
+# Date questions that ask for a day or a month, and the spans that name one.
+_DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
+_MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
+_DAY_RE = re.compile(r"\d{1,2}日|\d{1,2}号|[一二三四五六七八九十]+[日号]")
+_MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
+_ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
+_CLAUSE_BREAK_RE = re.compile(r"[，；。！？,;]")
 QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
 LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
@@ -96,15 +103,26 @@ def candidates(question: Question, text: str) -> list[Span]:
 def fits_kind(question: Question, text: str) -> bool:
     """Whether a span found by other means (the reader) has the form the question asks for.
 
-    A number question needs a number (with the asked unit, if any); a date or duration question a date or duration.
+    A number question needs a number (with the asked unit, if any); a date or duration question a date or duration,
+    a day when it asks which day (哪一天, 几号), a month when it asks which month. The answer to a number, date,
+    duration, person, place or organisation question stays within one clause: a span that runs over a comma is a
+    clause that holds the answer, or none (CMRC's annotators sometimes mark such clauses; the article's never do).
 
     >>> from qa.question import analyse_question
     >>> fits_kind(analyse_question("渤海大道全长多少公里？", 300), "1个小时")
     False
+    >>> fits_kind(analyse_question("新政是哪一天出台的？", 300), "2022年"), fits_kind(analyse_question("新政是哪一年出台的？", 300), "2022年")
+    (False, True)
     """
+    if question.kind in _ONE_CLAUSE_KINDS and _CLAUSE_BREAK_RE.search(text):
+        return False
     if question.kind == NUMBER:
         return bool(candidates(question, text))
     if question.kind == DATE:
+        if _DAY_ASKED_RE.search(question.simplified):
+            return bool(_DAY_RE.search(text))
+        if _MONTH_ASKED_RE.search(question.simplified):
+            return bool(_MONTH_RE.search(text))
         return bool(DATE_RE.search(text))
     if question.kind == DURATION:
         return bool(DURATION_RE.search(text))

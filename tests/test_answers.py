@@ -37,6 +37,9 @@ def test_answers_are_exact_spans(answerer, article, question, expected):
         "沈阳市2022年建成了多少处口袋公园？",
         "大连湾海底隧道全长多少公里？",  # the article gives its speed in 公里, not its length (qa.labels)
         "大魏家街道的主任是谁？",  # the article names the deputy
+        "大连湾海底隧道有限公司总经理是谁？",  # it names the deputy chief engineer
+        "灵活就业人员参加住房公积金制度暂行办法是哪一天出台的？",  # only the year
+        "大连工会建会百年庆祝活动在哪里举行？",
     ],
 )
 def test_questions_the_article_does_not_answer(answerer, question):

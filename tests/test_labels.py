@@ -43,11 +43,26 @@ def test_a_label_of_another_clause_does_not_count():
     [
         ("大魏家街道的主任是谁？", True),  # the text names the deputy
         ("大魏家街道副主任是谁？", False),
+        ("大魏家街道的书记是谁？", True),
         ("谁谈到了渤海大道带来的机遇？", False),  # no title asked
     ],
 )
-def test_deputies(question, expected):
+def test_roles(question, expected):
     assert is_mislabelled(question, STREET, "王霞") is expected
+
+
+@pytest.mark.parametrize(
+    "text, span, expected",
+    [
+        ("大连三友电器设备有限公司总经理黄伟东说。", "黄伟东", True),
+        ("本报讯 记者吕丽报道", "吕丽", True),
+        ("公司董事长黄伟东说。", "黄伟东", False),
+        ("公司常务董事长黄伟东说。", "黄伟东", False),  # a qualified title is still the title
+        ("黄伟东说。", "黄伟东", False),  # no title in the text: nothing to contradict
+    ],
+)
+def test_a_name_with_another_title(text, span, expected):
+    assert is_mislabelled("大连三友电器设备有限公司的董事长是谁？", text, span) is expected
 
 
 def test_other_kinds_are_not_checked():

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.question import analyse_question
-from qa.rules import candidates
+from qa.rules import candidates, fits_kind
 
 PARKS = "2022年，以全市108条主次干路、19座广场及“两站一场”为重点，大连拆违建绿、拆后善用，建成112处口袋公园及多处停车场，新增停车位4.5万个，实现市容秩序与民生改善“双赢”。"
 
@@ -74,3 +74,36 @@ def test_every_span_is_an_exact_slice():
     question = analyse_question("有哪些？", 300)
     for span in candidates(question, PARKS):
         assert PARKS[span.start : span.end] == span.text
+
+
+def fits(question: str, span: str) -> bool:
+    return fits_kind(analyse_question(question, 300), span)
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("新政是哪一天出台的？", "2022年", False),  # a year does not say which day
+        ("新政是哪一天出台的？", "2022年6月30日", True),
+        ("新政是哪一年出台的？", "2022年", True),
+        ("活动是几月开始的？", "2022年", False),
+        ("活动是几月开始的？", "3月1日", True),
+        ("活动是什么时候开始的？", "2022年", True),
+    ],
+)
+def test_date_questions_get_the_asked_precision(question, span, expected):
+    assert fits(question, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("庆祝活动在哪里举行？", "大连工运史宣讲活动，为职工送演出", False),
+        ("谁主持了会议？", "张三，李四", False),
+        ("2022年新增了多少个社区？", "涉及142个小区，惠及居民10万户", False),
+        ("庆祝活动在哪里举行？", "大连北站", True),
+        ("有哪些措施？", "完善小区配套，提高舒适宜居性", True),  # lists and phrases may run over clauses
+    ],
+)
+def test_short_answer_kinds_stay_in_one_clause(question, span, expected):
+    assert fits(question, span) is expected
