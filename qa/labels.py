@@ -3,8 +3,9 @@
 The reader and the rules find a span of the right type near the question's words, and can be sure of it while the
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
-Such a span does not answer the question; the pipeline lowers its score (`LABEL_PENALTY`) so that it is shown only
-if it was near certain (it never was on the tuning data). Two labels are read, both from the span's own clause:
+Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Two
+labels are read, both from the span's own clause:
 
 - measures: a number labelled with a measure word (时速, 面积, 投资…) of another kind than the question's;
 - roles: a person named with a title or role (总经理, 副主任, 记者…) other than the one the question asks for.
@@ -16,7 +17,7 @@ import re
 
 from qa.question import NUMBER, PERSON, Question
 
-# The score of a mislabelled span is multiplied by this: below the answer threshold unless it was above 0.5 / 0.25.
+# The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
 LABEL_PENALTY = 0.25
 
 # Measure words by what they measure; the words of one kind name the same measure ("全长" / "长度").

@@ -101,7 +101,7 @@ def candidates(question: Question, text: str) -> list[Span]:
 
 
 def fits_kind(question: Question, text: str) -> bool:
-    """Whether a span found by other means (the reader) has the form the question asks for.
+    """Whether a span has the form the question asks for (the reader's spans, and every answer before it is shown).
 
     A number question needs a number (with the asked unit, if any); a date or duration question a date or duration,
     a day when it asks which day (哪一天, 几号), a month when it asks which month. The answer to a number, date,
