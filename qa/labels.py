@@ -36,6 +36,8 @@ MEASURES = {
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
+# Qualifiers written just before a measure word: 最大深度 and 平均深度 are different figures.
+_QUALIFIER_RE = re.compile(r"(?:最大|最小|最高|最低|最长|最短|最深|平均)$")
 # Titles and roles that name a person in news text ("总经理黄伟东", "记者吕丽", "毕业生张凯"); 副 + a title is a title
 # of its own (the deputy).
 ROLES = sorted(
@@ -73,14 +75,31 @@ def _clause_before(text: str, start: int) -> str:
 
 
 def _other_measure(question: str, before: str) -> bool:
-    """The question names a measure, the clause labels the number with measures, and none is of the question's kind.
+    """The question names a measure, the clause labels the number with measures, and none is the question's: of
+    another kind, or of the same kind with another qualifier (平均深度 for 最大深度).
 
     >>> _other_measure("改造面积是多少？", "共完成老旧小区改造")  # no label: a bare number may be the asked measure
     False
+    >>> _other_measure("隧道最大深度是多少米？", "平均深度水下"), _other_measure("隧道深度是多少米？", "平均深度水下")
+    (True, False)
     """
-    asked = {_MEASURE_OF[word] for word in _MEASURE_RE.findall(question)}
-    labels = {_MEASURE_OF[word] for word in _MEASURE_RE.findall(before)}
-    return bool(asked) and bool(labels) and not asked & labels
+    asked = _measures(question)
+    labels = _measures(before)
+    return bool(asked) and bool(labels) and not any(_same_measure(a, b) for a in asked for b in labels)
+
+
+def _measures(text: str) -> list[tuple[str, str | None]]:
+    """(kind, qualifier) of each measure word in `text`: "平均深度" -> ("depth", "平均")."""
+    found = []
+    for match in _MEASURE_RE.finditer(text):
+        qualifier = _QUALIFIER_RE.search(text[: match.start()])
+        found.append((_MEASURE_OF[match.group()], qualifier.group() if qualifier else None))
+    return found
+
+
+def _same_measure(asked: tuple[str, str | None], label: tuple[str, str | None]) -> bool:
+    """Same kind, and no two different qualifiers (an unqualified label may be the asked maximum or average)."""
+    return asked[0] == label[0] and (asked[1] is None or label[1] is None or asked[1] == label[1])
 
 
 def _other_role(asked_text: str, before: str) -> bool:

@@ -73,6 +73,7 @@ class Question:
     truncated: bool
     entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍)
     slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
+    head: str | None = None  # the kind of place or body asked for: "小区" for "张岩家住哪个小区？" (see HEAD_ENDINGS)
 
 
 def clean_question(raw: str) -> str:
@@ -115,6 +116,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         truncated=truncated,
         entities=() if english else _entities(simplified),
         slot=None if english else _slot(simplified),
+        head=_head(simplified.lower(), english),
     )
 
 
@@ -149,6 +151,58 @@ def _slot(text: str) -> tuple[str, str] | None:
     left = re.sub(r"(是|为|的|在|了)$", "", text[: match.start()].rstrip("，, "))
     right = re.sub(r"^(的|是)", "", text[match.end() :]).rstrip("？?。！!， ")
     return (left, right)
+
+
+# What the name of each kind of place or body asked for ends with, and endings that name something else: "哪个区"
+# is answered by "西岗区", not by "香川社区".
+HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "区": (("区",), ("社区", "小区", "园区", "城区")),
+    "市": (("市",), ()),
+    "城市": (("市",), ()),
+    "县": (("县",), ()),
+    "镇": (("镇",), ()),
+    "村": (("村",), ()),
+    "省": (("省",), ()),
+    "街道": (("街道",), ()),
+    "社区": (("社区",), ()),
+    "小区": (("小区", "花园", "家园", "苑"), ()),
+    "大学": (("大学",), ()),
+    "学院": (("学院", "大学"), ()),
+    "公司": (("公司", "集团"), ()),
+    "集团": (("集团", "公司"), ()),
+    "医院": (("医院",), ()),
+}
+_HEAD_RE_ZH = re.compile(r"(?:哪一?[个所家座]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")")
+_HEAD_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区",
+            "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
+_HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(_HEAD_EN) + r")\b")
+
+
+def _head(text: str, english: bool) -> str | None:
+    """The kind of place or body a which-question asks for ("哪个小区" -> "小区", "which university" -> "大学").
+
+    >>> _head("张岩家住哪个小区？", False), _head("which university did he graduate from?", True)
+    ('小区', '大学')
+    """
+    if english:
+        match = _HEAD_RE_EN.search(text)
+        return _HEAD_EN[match.group(1)] if match else None
+    match = _HEAD_RE_ZH.search(text)
+    return match.group(1) if match else None
+
+
+def ends_as_asked(question: Question, text: str) -> bool:
+    """Whether `text` ends as the name of the place or body asked for (True when the question asks for no kind).
+
+    >>> ends_as_asked(analyse_question("李桂珍住在哪个区？", 300), "西岗区")
+    True
+    >>> ends_as_asked(analyse_question("李桂珍住在哪个区？", 300), "香川社区")
+    False
+    """
+    if question.head is None:
+        return True
+    endings, excluded = HEAD_ENDINGS[question.head]
+    return text.endswith(endings) and not text.endswith(excluded)
 
 
 def _classify(text: str, patterns: list[tuple[str, str]]) -> str:

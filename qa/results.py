@@ -35,7 +35,7 @@ class Answer:
 
     `text` is an exact span of the document ("" when `found` is False) that lies inside
     `evidence[0]`; `start`/`end` are its offsets in the document (None when not found).
-    `score` in [0, 1] estimates the probability that the answer is right (see `qa.scoring`).
+    `score` in [0, 1] estimates the probability that the answer is right (see `qa.combine`).
     """
 
     question: str  # the question as answered (after cleaning and truncation)

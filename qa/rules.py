@@ -20,6 +20,7 @@ from qa.question import (
     PLACE,
     UNITS,
     Question,
+    ends_as_asked,
     units_compatible,
 )
 
@@ -104,7 +105,8 @@ def fits_kind(question: Question, text: str) -> bool:
     """Whether a span has the form the question asks for (the reader's spans, and every answer before it is shown).
 
     A number question needs a number (with the asked unit, if any); a date or duration question a date or duration,
-    a day when it asks which day (哪一天, 几号), a month when it asks which month. The answer to a number, date,
+    a day when it asks which day (哪一天, 几号), a month when it asks which month; a which-question's answer ends as
+    the kind of place or body asked for ("哪个小区" -> "…小区", `ends_as_asked`). The answer to a number, date,
     duration, person, place or organisation question stays within one clause: a span that runs over a comma is a
     clause that holds the answer, or none (CMRC's annotators sometimes mark such clauses; the article's never do).
 
@@ -115,6 +117,8 @@ def fits_kind(question: Question, text: str) -> bool:
     (False, True)
     """
     if question.kind in _ONE_CLAUSE_KINDS and _CLAUSE_BREAK_RE.search(text):
+        return False
+    if not ends_as_asked(question, text):
         return False
     if question.kind == NUMBER:
         return bool(candidates(question, text))

@@ -67,3 +67,9 @@ def test_score_orders_right_above_wrong(answerer):
     right = answerer.answer("2022年大连建成了多少处口袋公园？")
     absent = answerer.answer("大连市的市长是谁？")
     assert right.score > absent.score
+
+
+@pytest.mark.parametrize("question, head", [("张岩家住哪个小区？", "小区"), ("被称为“大樱桃之乡”的是哪个街道？", "街道")])
+def test_which_questions_are_answered_with_that_kind_of_place_or_not_at_all(answerer, question, head):
+    result = answerer.answer(question)
+    assert not result.found or result.text.endswith(head), result.text

@@ -22,6 +22,7 @@ def is_mislabelled(question: str, text: str, span: str) -> bool:
         ("大连湾海底隧道的设计时速是多少？", "5.1公里", True),
         ("隧道在水下有多深？", "23米", False),  # the question names no measure word: nothing to contradict
         ("隧道的平均深度是多少？", "23米", False),
+        ("隧道的最大深度是多少米？", "23米", True),  # the text gives the average
     ],
 )
 def test_measures(question, span, expected):

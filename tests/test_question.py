@@ -3,7 +3,7 @@
 import pytest
 
 from qa.errors import EmptyQuestionError
-from qa.question import analyse_question, clean_question, units_compatible
+from qa.question import analyse_question, clean_question, ends_as_asked, units_compatible
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "\n\t\u3000", "\x00\x07"])
@@ -65,3 +65,33 @@ def test_english_detection():
 )
 def test_unit_compatibility(asked, found, ok):
     assert units_compatible(asked, found) is ok
+
+
+@pytest.mark.parametrize(
+    "question, head",
+    [
+        ("张岩家住哪个小区？", "小区"),
+        ("被称为“大樱桃之乡”的是哪个街道？", "街道"),
+        ("李桂珍住在大连哪个区？", "区"),
+        ("张凯毕业于哪所大学？", "大学"),
+        ("Which university did the graduate Zhang Kai come from?", "大学"),
+        ("大连湾海底隧道有限公司副总工程师是谁？", None),
+        ("星海街位于哪里？", None),
+    ],
+)
+def test_which_questions_name_the_kind_of_place_asked_for(question, head):
+    assert analyse_question(question, 300).head == head
+
+
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("李桂珍住在大连哪个区？", "西岗区", True),
+        ("李桂珍住在大连哪个区？", "香川社区", False),  # a community is not a district
+        ("张岩家住哪个小区？", "港湾隽景小区", True),
+        ("张岩家住哪个小区？", "大连市", False),
+        ("星海街位于哪里？", "大连市", True),  # no kind asked
+    ],
+)
+def test_answers_end_as_the_kind_asked_for(question, text, expected):
+    assert ends_as_asked(analyse_question(question, 300), text) is expected
