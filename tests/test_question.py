@@ -44,6 +44,7 @@ def test_traditional_question_is_matched_in_simplified():
         ("大连创新实施的高校毕业生就业计划叫什么？", "named"),
         ("老旧小区改造包括哪些内容？", "list"),
         ("坐地铁到中山广场要多久？", "duration"),
+        ("路通了以后来回送货能省下多少时间？", "duration"),
         ("为什么居民不怕过冬了？", "phrase"),
         ("How many pocket parks did Dalian build in 2022?", "number"),
         ("When did the Bohai Avenue open to traffic?", "date"),
