@@ -46,6 +46,7 @@ ROLES = sorted(
     key=len,
     reverse=True,
 )
+# Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 
 

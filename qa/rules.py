@@ -47,6 +47,7 @@ _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
 _MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
 _DAY_RE = re.compile(r"\d{1,2}日|\d{1,2}号|[一二三四五六七八九十]+[日号]")
 _MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
+# Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
 _CLAUSE_BREAK_RE = re.compile(r"[，；。！？,;]")
 QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
@@ -191,6 +192,7 @@ def _noun_phrases(text: str) -> list[Span]:
 
 
 def _clauses(text: str) -> list[Span]:
+    """Phrase candidates: the clauses of `text` between any breaks, 、 included, without their quotes."""
     spans, start = [], 0
     for m in re.finditer(r"[，,；;：:。！？!?、]|$", text):
         piece = text[start : m.start()]
