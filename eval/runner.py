@@ -19,7 +19,7 @@ MODES = ("article", "reader", "reader-only", "open")
 
 
 class AnswererFactory(Protocol):
-    """What the runner needs to build answerers: `SharedEmbedderFactory` for real runs, fakes in tests."""
+    """What the runner needs to build answerers: `SharedModelsFactory` for real runs, fakes in tests."""
 
     def for_article(self, settings: Settings | None = None) -> Any: ...
 
@@ -40,7 +40,7 @@ class Run:
     answer_s: float  # seconds spent answering
 
 
-class SharedEmbedderFactory:
+class SharedModelsFactory:
     """Builds `qa.Answerer`s that share one embedder (and `ReaderOnly`s that share one reader), so models load once per run."""
 
     def __init__(self, embedder: Any = None, reader: Any = None) -> None:
@@ -96,13 +96,13 @@ class ReaderOnly:
         started = time.perf_counter()
         result = self.reader.read(question, [self.text])
         timings = {"read": time.perf_counter() - started}
-        given = (EvidenceRef(self.doc_id, 0, len(self.text), 1.0),)  # the whole paragraph is given, not retrieved
+        # The whole paragraph is given, not retrieved: it is the evidence whether or not a span is found.
+        fields = {"evidence": (EvidenceRef(self.doc_id, 0, len(self.text), 1.0),), "timings": timings}
         best = result.best
         if best is None:
-            return SimpleNamespace(text="", found=False, score=0.0, start=None, end=None, doc_id=None,
-                                   evidence=given, timings=timings)
+            return SimpleNamespace(**(vars(_NO_ANSWER) | fields))
         return SimpleNamespace(text=best.text, found=True, score=float(result.probability), start=best.start,
-                               end=best.end, doc_id=self.doc_id, evidence=given, timings=timings)
+                               end=best.end, doc_id=self.doc_id, **fields)
 
 
 _NO_ANSWER = SimpleNamespace(text="", found=False, score=0.0, start=None, end=None, doc_id=None, evidence=(), timings={})
@@ -149,7 +149,7 @@ def run_set(
         raise ValueError(f"mode {mode!r} does not fit a {eval_set.source} set")
     if not eval_set.items:
         raise ValueError(f"{eval_set.path}: no questions to run")
-    factory = factory if factory is not None else SharedEmbedderFactory()
+    factory = factory if factory is not None else SharedModelsFactory()
     base = settings if settings is not None else Settings()
     run_settings = base.with_(answer_threshold=0.0)
 

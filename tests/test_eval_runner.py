@@ -6,7 +6,7 @@ import pytest
 
 from eval import cli
 from eval.datasets import EvalDataError, Span, load_article_set, load_squad, sample_items, squad_split, subset
-from eval.runner import SharedEmbedderFactory, run_set
+from eval.runner import SharedModelsFactory, run_set
 from qa.errors import QAError
 from qa.pipeline import DEFAULT_THRESHOLD
 from qa.reader import ReaderResult, ReaderSpan
@@ -249,7 +249,7 @@ class FakeReader:
 
 def test_reader_only_mode_reads_each_whole_paragraph_and_always_answers(squad_file):
     reader = FakeReader({"甲城有几座桥？": "三座", "桥是谁建的？": "甲城", "丙山高吗？": "不在"})
-    factory = SharedEmbedderFactory(embedder=object(), reader=reader)
+    factory = SharedModelsFactory(embedder=object(), reader=reader)
     eval_set = load_squad(squad_file)
     run = run_set(eval_set, "reader-only", factory, progress=False)
     assert run.default_threshold == 0.0 and run.mode == "reader-only"
@@ -266,7 +266,7 @@ def test_reader_only_mode_needs_the_trained_reader(squad_file, monkeypatch):
 
     monkeypatch.setattr(qa.pipeline, "shipped_reader", lambda embedder: None)
     with pytest.raises(QAError, match="needs the trained reader"):
-        run_set(load_squad(squad_file), "reader-only", SharedEmbedderFactory(embedder=object()), progress=False)
+        run_set(load_squad(squad_file), "reader-only", SharedModelsFactory(embedder=object()), progress=False)
 
 
 def test_an_empty_question_in_a_set_is_a_miss_not_a_crash(tmp_path):
@@ -309,7 +309,7 @@ def test_the_real_answerer_fits_the_runner(squad_file, fake_embedder):
     # qa.Answerer with the deterministic fake embedder and the rules alone (no model at all): checks the
     # contract (offsets, threshold, timings).
     eval_set = load_squad(squad_file)
-    factory = SharedEmbedderFactory(embedder=fake_embedder)
+    factory = SharedModelsFactory(embedder=fake_embedder)
     run = run_set(eval_set, "reader", factory, settings=Settings(use_reader=False), progress=False)
     assert run.default_threshold == DEFAULT_THRESHOLD
     items = {item.id: item for item in eval_set.items}
