@@ -17,7 +17,9 @@ NUMBER, DATE, DURATION, PERSON, PLACE, ORG, NAMED, LIST, PHRASE = (
 # Measure words and units that may follow 多少 / 几 in a question; the answer must carry a compatible one.
 UNITS = sorted(
     "处 个 名 人 人次 位 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 户 万户 栋 所 条 座 项 件 家 支 场 次 "
-    "辆 吨 亩 类 批 年 岁 天 分钟 小时 倍 座 台 部 套 间 万人 万个 届 平方公里 厘米 毫米 公斤 千克 公顷 立方米".split(),
+    "辆 吨 亩 类 批 年 岁 天 分钟 小时 倍 座 台 部 套 间 万人 万个 届 平方公里 厘米 毫米 公斤 千克 公顷 立方米 "
+    "册 万册 本 只 头 张 架 艘 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 千瓦 万千瓦 升 毫升 克 "
+    "美元 万美元 亿美元 欧元 英镑 日元 港元".split(),
     key=len,
     reverse=True,
 )

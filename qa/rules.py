@@ -27,10 +27,11 @@ from qa.question import (
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 6,476 whole, not its tail 476
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS if u not in ("年", "天", "分钟", "小时", "岁"))
+_LATIN_UNIT = r"[A-Za-z]{1,3}(?![A-Za-z])"  # 30km, 512MB: a unit written in Latin letters, right after the digits
 # 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米, 第二位: qualifiers, ranges and
-# ordinals stay inside the span.
+# ordinals stay inside the span, and so does a unit in Latin letters (30km).
 NUMBER_RE = re.compile(
-    rf"(?:近|约|逾|超过|超|共计|第)?(?:(?:{_DIGITS}(?:至|~|-))?{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT}))?"
+    rf"(?:近|约|逾|超过|超|共计|第)?(?:(?:{_DIGITS}(?:至|~|-))?{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT})|{_LATIN_UNIT})?"
     rf"|{_CN_DIGITS}(?:{_UNIT_ALT}))"
     r"(?:左右|以上|多)?"
 )
@@ -60,6 +61,8 @@ _ORG_SUFFIX = re.compile(
 )
 _NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "eng", "vn", "an", "l", "b"}
 _PERSON_FLAGS = {"nr", "nrfg", "nrt"}
+_NAME_DOTS = {"·", "・", "•", "‧", "･"}  # between the parts of a transliterated name
+_NAME_PART_FLAGS = _PERSON_FLAGS | {"nz", "ns"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def candidates(question: Question, text: str) -> list[Span]:
     if kind == LIST:
         return _regex_spans(LIST_RE, text, LIST)
     if kind == PERSON:
-        return [s for s in _word_spans(text) if s.kind == PERSON]
+        return _person_spans(text)
     if kind in (PLACE, ORG):
         suffix = _PLACE_SUFFIX if kind == PLACE else _ORG_SUFFIX
         return [s for s in _noun_phrases(text) if suffix.search(s.text)]
@@ -166,12 +169,32 @@ def _words(text: str) -> tuple[tuple[int, int, str, str], ...]:
     return tuple(out)
 
 
-def _word_spans(text: str) -> list[Span]:
-    return [
-        Span(s, e, w, PERSON)
-        for s, e, w, flag in _words(text)
-        if flag in _PERSON_FLAGS and 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)
-    ]
+def _person_spans(text: str) -> list[Span]:
+    """People named in `text`: a jieba name of 2-4 Chinese characters, or a transliterated name whose parts a middle
+    dot joins, whole (贾斯汀·特鲁多, which jieba cuts into 贾 / 斯汀 / · / 特鲁多; jieba tags such parts as any kind
+    of name: 凯文/nz · 加内特/ns).
+
+    >>> [s.text for s in _person_spans("总理贾斯汀·特鲁多的父亲是皮埃尔·特鲁多。")]
+    ['贾斯汀·特鲁多', '皮埃尔·特鲁多']
+    """
+    spans, run = [], []
+    for word in _words(text) + ((len(text), len(text), "", "x"),):
+        joins = word[2] in _NAME_DOTS and run and run[-1][3] in _NAME_PART_FLAGS
+        if word[3] in _NAME_PART_FLAGS or joins:
+            run.append(word)
+            continue
+        while run and run[-1][2] in _NAME_DOTS:
+            run.pop()  # a dot that no name part follows
+        if any(w[2] in _NAME_DOTS for w in run):
+            spans.append(Span(run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], PERSON))
+        else:
+            spans.extend(
+                Span(s, e, w, PERSON)
+                for s, e, w, flag in run
+                if flag in _PERSON_FLAGS and 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)
+            )
+        run = []
+    return spans
 
 
 def _noun_phrases(text: str) -> list[Span]:

@@ -29,6 +29,7 @@ def test_number_with_asked_unit():
         ("果实长约15至20厘米。", "约15至20厘米"),
         ("公园面积约为0.304平方公里。", "0.304平方公里"),
         ("她是北魏的第二位皇后。", "第二位"),
+        ("搜索雷达的有效距离为30km。", "30km"),  # a unit in Latin letters
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
@@ -55,6 +56,11 @@ def test_dates():
 
 def test_people_from_word_tags():
     assert texts("副总工程师是谁？", "大连湾海底隧道有限公司副总工程师孙磊表示。") == ["孙磊"]
+
+
+def test_a_transliterated_name_is_one_person():
+    found = texts("谁获得了最有价值球员奖？", "总决赛最有价值球员奖由保罗·皮尔斯获得，他的队友是凯文·加内特。")
+    assert found == ["保罗·皮尔斯", "凯文·加内特"]
 
 
 def test_quoted_names_without_quotes():
