@@ -184,9 +184,11 @@ class Answerer:
         result = reader.read(question, texts)
         if result.best is None:
             return None
-        if not fits_kind(q, result.best.text):
+        passage = passages[result.best.passage]
+        start, end = trim_span(passage.text, result.best.start, result.best.end)  # what would be shown
+        if start == end or not fits_kind(q, passage.text[start:end]):
             return None  # "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is
-        located = passages[result.best.passage].locate(result.best.start, result.best.end)
+        located = passage.locate(start, end)
         if located is None:
             return None
         row, start, end = located
