@@ -8,12 +8,17 @@ the default answer threshold whatever it was (a caller with a lower threshold st
 labels are read, both from the span's own clause:
 
 - measures: a number labelled with a measure word (时速, 面积, 投资…) of another kind than the question's;
-- roles: a person named with a title or role (总经理, 副主任, 记者…) other than the one the question asks for.
+- roles: a person named with a title or role (总经理, 副主任, 记者…) other than the one the question asks for;
+- counted nouns: a count of something else than the question counts ("多少户企业" over "11万户缴存职工", "多少个社区"
+  over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+
+import jieba.posseg as posseg
 
 from qa.question import NUMBER, PERSON, Question
 
@@ -48,21 +53,27 @@ ROLES = sorted(
 )
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
+# Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
+_COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘](?:左右|以上|多|余)?$")
+# Parts of speech of the noun a count is followed by, and of one modifier before it ("缴存/v 职工/n").
+_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"}
+_MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
 
-def mislabelled(question: Question, text: str, start: int) -> bool:
-    """Whether the clause of `text` before `start` labels the span at `start` as other than what `question` asks.
+def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool:
+    """Whether `sentence` labels its span `start:end` as other than what `question` asks.
 
     >>> from qa.question import analyse_question
     >>> sentence = "大连湾海底隧道平均深度水下23米、设计时速60公里。"
-    >>> mislabelled(analyse_question("大连湾海底隧道全长多少公里？", 300), sentence, sentence.index("60"))
+    >>> span = sentence.index("60"), sentence.index("60") + 4
+    >>> mislabelled(analyse_question("大连湾海底隧道全长多少公里？", 300), sentence, *span)
     True
-    >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, sentence.index("60"))
+    >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, *span)
     False
     """
-    before = _clause_before(text, start).rstrip()
+    before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
-        return _other_measure(question.simplified, before)
+        return _other_measure(question.simplified, before) or _other_counted(question.counted, sentence, start, end)
     if question.kind == PERSON and question.slot is not None:
         return _other_role(question.slot[0], before)
     return False
@@ -101,6 +112,41 @@ def _measures(text: str) -> list[tuple[str, str | None]]:
 def _same_measure(asked: tuple[str, str | None], label: tuple[str, str | None]) -> bool:
     """Same kind, and no two different qualifiers (an unqualified label may be the asked maximum or average)."""
     return asked[0] == label[0] and (asked[1] is None or label[1] is None or asked[1] == label[1])
+
+
+def _other_counted(counted: str | None, sentence: str, start: int, end: int) -> bool:
+    """The question counts something (`Question.counted`) that the count's sentence never names, or the count is
+    followed by a noun that is not it. Names match when they share a character (停车位 / 停车泊位, 文艺表演 / 演出):
+    a paraphrase keeps some, a different thing usually none.
+
+    >>> sentence = "累计为317家缴存企业及11万户缴存职工发放信用贷款。"
+    >>> _other_counted("企业", sentence, 12, 16), _other_counted("企业", sentence, 3, 7)
+    (True, False)
+    >>> _other_counted("社区", "新增停车位4.5万个，实现双赢。", 5, 10)
+    True
+    """
+    if counted is None:
+        return False
+    if not _shares_character(counted, sentence):
+        return True
+    if not _COUNTING_END_RE.search(sentence[start:end]):
+        return False
+    noun = _noun_after(sentence[end:])
+    return noun is not None and not _shares_character(counted, noun)
+
+
+def _noun_after(text: str) -> str | None:
+    """The noun that `text` starts with, with one modifier before it ("缴存职工发放…" -> "缴存职工"); None if none."""
+    words = [(pair.word, pair.flag) for pair in posseg.cut(_CLAUSE_END_RE.split(text, maxsplit=1)[0])]
+    modifier = ""
+    if len(words) > 1 and words[0][1] in _MODIFIER_FLAGS and words[1][1] in _NOUN_FLAGS:
+        modifier, words = words[0][0], words[1:]
+    noun = "".join(word for word, _ in itertools.takewhile(lambda pair: pair[1] in _NOUN_FLAGS, words))
+    return modifier + noun if noun else None
+
+
+def _shares_character(name: str, text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" and char in text for char in name)
 
 
 def _other_role(asked_text: str, before: str) -> bool:

@@ -209,11 +209,11 @@ class Answerer:
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
         """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the
         asked form (`fits_kind`: "2022年" does not say which day)."""
-        sentence_start = self.corpus.rows[choice.row].sentence.start
+        sentence = self.corpus.rows[choice.row].sentence
         source = self.corpus.rows[choice.row].document.source
         if not fits_kind(q, source[choice.start : choice.end]):
             return True
-        return mislabelled(q, source[sentence_start : choice.end], choice.start - sentence_start)
+        return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""

@@ -76,6 +76,7 @@ class Question:
     entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍)
     slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
     head: str | None = None  # the kind of place or body asked for: "小区" for "张岩家住哪个小区？" (see HEAD_ENDINGS)
+    counted: str | None = None  # for NUMBER: what is counted, "企业" for "多少户企业缓缴了公积金？" (see `_counted`)
 
 
 def clean_question(raw: str) -> str:
@@ -119,6 +120,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         entities=() if english else _entities(simplified),
         slot=None if english else _slot(simplified),
         head=_head(simplified.lower(), english),
+        counted=_counted(simplified, unit) if kind == NUMBER and not english else None,
     )
 
 
@@ -227,6 +229,32 @@ def _asked_unit(text: str) -> str | None:
         if tail.startswith(unit):
             return unit
     return None
+
+
+# Parts of speech of the words that name what a number question counts ("多少处口袋公园": 口袋 / 公园).
+_COUNTED_FLAGS = {"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"}
+
+
+def _counted(text: str, unit: str | None) -> str | None:
+    """The noun right after 多少 / 几 and the asked unit: what the number counts; None when no noun follows.
+
+    >>> _counted("2022年大连为多少户企业缓缴了住房公积金？", "户"), _counted("大连建成了多少处？", "处")
+    ('企业', None)
+    """
+    import jieba.posseg as posseg
+
+    match = re.search(r"(?:多少|几)", text)
+    if match is None:
+        return None
+    tail = text[match.end() :]
+    if unit is not None and tail.startswith(unit):
+        tail = tail[len(unit) :]
+    noun = ""
+    for pair in posseg.cut(tail):
+        if pair.flag not in _COUNTED_FLAGS:
+            break
+        noun += pair.word
+    return noun if len(noun) >= 2 else None
 
 
 def units_compatible(asked: str, found: str | None) -> bool:

@@ -10,7 +10,7 @@ STREET = "“这条路带来了新的机遇。”大魏家街道副主任王霞�
 
 
 def is_mislabelled(question: str, text: str, span: str) -> bool:
-    return mislabelled(analyse_question(question, 300), text, text.index(span))
+    return mislabelled(analyse_question(question, 300), text, text.index(span), text.index(span) + len(span))
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,25 @@ def test_a_name_with_another_title(text, span, expected):
 
 def test_other_kinds_are_not_checked():
     assert not is_mislabelled("大连湾海底隧道全长是什么情况？", TUNNEL, "60公里")
+
+
+HOUSING = "通过商业银行累计为317家缴存企业及11万户缴存职工发放信用贷款近120亿元。"
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("为多少户企业发放了信用贷款？", HOUSING, "11万户", True),  # the count of 职工 that follows it
+        ("为多少家企业发放了信用贷款？", HOUSING, "317家", False),
+        ("为多少户职工发放了信用贷款？", HOUSING, "11万户", False),
+        ("2022年大连新增了多少个社区？", "新增停车位4.5万个，实现双赢。", "4.5万个", True),  # names no 社区
+        ("大连新增了多少个停车泊位？", "新增停车位4.5万个，实现双赢。", "4.5万个", False),  # 停车 in both
+        ("大连建成了多少处停车场？", "建成112处口袋公园及多处停车场。", "112处", True),
+        ("大连建成了多少处口袋公园？", "建成112处口袋公园及多处停车场。", "112处", False),
+        ("大连改造了多少平方米老旧小区？", "改造717万平方米惠及居民，涉及老旧小区142个。", "717万平方米", False),
+        ("大连建成了多少处？", "建成112处口袋公园及多处停车场。", "112处", False),  # nothing counted asked
+        ("工会要送去多少场文艺表演？", "为职工送演出、送培训100场。", "100场", False),  # 演: a paraphrase
+    ],
+)
+def test_counts_of_something_else(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected

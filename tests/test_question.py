@@ -96,3 +96,17 @@ def test_which_questions_name_the_kind_of_place_asked_for(question, head):
 )
 def test_answers_end_as_the_kind_asked_for(question, text, expected):
     assert ends_as_asked(analyse_question(question, 300), text) is expected
+
+
+@pytest.mark.parametrize(
+    "question, counted",
+    [
+        ("2022年大连为多少户企业缓缴了住房公积金？", "企业"),
+        ("2022年大连建成了多少处口袋公园？", "口袋公园"),
+        ("大连建成了多少处？", None),
+        ("有多少人参加？", None),  # 参加 is what they did, not what is counted
+        ("渤海大道什么时候通车？", None),  # not a number question
+    ],
+)
+def test_what_a_number_question_counts(question, counted):
+    assert analyse_question(question, 300).counted == counted
