@@ -141,3 +141,11 @@ def test_answers_carry_no_punctuation_or_unmatched_quotes_at_their_edges(fake_em
     trimmed = answerer._trimmed(choice)
     assert text[trimmed.start : trimmed.end] == "300米见绿、500米进园"
     assert answerer._trimmed(Choice(0, text.index("，"), text.index("，") + 1, 0.9, "reader")) is None
+
+
+def test_a_reader_span_is_checked_as_it_would_be_shown(fake_embedder):
+    # "孙磊。" runs over a clause break only by the full stop that the shown answer drops: it is a name
+    text = "隧道工程的总设计师是孙磊。他表示隧道今年通车。"
+    answerer = Answerer.from_texts({"tunnel": text}, embedder=fake_embedder, reader=FakeReader("孙磊。", 0.95))
+    result = answerer.answer("隧道工程的总设计师是谁？")
+    assert result.text == "孙磊" and "reader" in result.method
