@@ -103,11 +103,9 @@ class Answerer:
         timings: dict[str, float] = {}
         q, terms, hits, ranked = self._run(question, timings)
         clock = time.perf_counter()
-        rules = self._rules_choice(ranked[0]) if ranked else None
-        reader = self._reader_choice(q, terms, hits) if needs_reader(q.kind, rules) else None
-        choice = self._trimmed(choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader)))
-        if choice is not None and self._answers_otherwise(q, choice):
-            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
+        rules = self._checked(q, self._rules_choice(ranked[0])) if ranked else None
+        reader = self._checked(q, self._reader_choice(q, terms, hits)) if needs_reader(q.kind, rules) else None
+        choice = choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -201,6 +199,15 @@ class Answerer:
             return None
         start, end = trim_span(self.corpus.rows[choice.row].document.source, choice.start, choice.end)
         return replace(choice, start=start, end=end) if start < end else None
+
+    def _checked(self, q: Question, choice: Choice | None) -> Choice | None:
+        """The span trimmed as it would be shown, keeping a quarter of its score when it answers something else than
+        asked (`_answers_otherwise`). Each side is checked before `choose`, so a mislabelled reader span can lose to
+        the rules' span, and a mislabelled rule span is not sure enough to skip the reader (`needs_reader`)."""
+        choice = self._trimmed(choice)
+        if choice is not None and self._answers_otherwise(q, choice):
+            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
+        return choice
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         context = self.corpus.rows[choice.row].unit.text

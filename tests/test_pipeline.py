@@ -149,3 +149,11 @@ def test_a_reader_span_is_checked_as_it_would_be_shown(fake_embedder):
     answerer = Answerer.from_texts({"tunnel": text}, embedder=fake_embedder, reader=FakeReader("孙磊。", 0.95))
     result = answerer.answer("隧道工程的总设计师是谁？")
     assert result.text == "孙磊" and "reader" in result.method
+
+
+def test_a_mislabelled_reader_span_leaves_the_rules_span(fake_embedder):
+    # The reader is sure of the general manager; the question asks for the chairman (qa.labels)
+    text = "三友电器公司董事长王强介绍了新产品。公司总经理黄伟东说，今年产量翻番。"
+    answerer = Answerer.from_texts({"firm": text}, embedder=fake_embedder, reader=FakeReader("黄伟东", 0.99))
+    result = answerer.answer("三友电器公司的董事长是谁？")
+    assert result.text == "王强"
