@@ -48,6 +48,10 @@ _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
 _MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
 _DAY_RE = re.compile(r"\d{1,2}日|\d{1,2}号|[一二三四五六七八九十]+[日号]")
 _MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
+# Times that name no calendar date but answer "when" (二十世纪初期, 577年, 明朝, 上午9时): the reader's spans may.
+_TIME_RE = re.compile(
+    r"\d{1,4}年|[〇零一二三四五六七八九十百千]+年|世纪|年代|年间|时期|初期|中期|末期|元年|朝|[春夏秋冬]季|凌晨|清晨|上午|中午|下午|傍晚|晚上|\d{1,2}[时点]"
+)
 # Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
 _CLAUSE_BREAK_RE = re.compile(r"[，；。！？,;]")
@@ -131,7 +135,7 @@ def fits_kind(question: Question, text: str) -> bool:
             return bool(_DAY_RE.search(text))
         if _MONTH_ASKED_RE.search(question.simplified):
             return bool(_MONTH_RE.search(text))
-        return bool(DATE_RE.search(text))
+        return bool(DATE_RE.search(text) or _TIME_RE.search(text))
     if question.kind == DURATION:
         return bool(DURATION_RE.search(text))
     return True

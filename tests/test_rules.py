@@ -102,6 +102,21 @@ def test_date_questions_get_the_asked_precision(question, span, expected):
 
 
 @pytest.mark.parametrize(
+    "span, expected",
+    [
+        ("二十世纪初期", True),
+        ("承光元年（577年）", True),
+        ("明朝", True),
+        ("上午9时", True),
+        ("四国征伐后", False),  # a time told by an event, not a time
+        ("潘佩珠", False),
+    ],
+)
+def test_when_is_answered_by_times_without_a_calendar_date(span, expected):
+    assert fits("《越南亡国史》是什么时候写成的？", span) is expected
+
+
+@pytest.mark.parametrize(
     "question, span, expected",
     [
         ("庆祝活动在哪里举行？", "大连工运史宣讲活动，为职工送演出", False),
