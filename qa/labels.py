@@ -20,7 +20,7 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import NUMBER, PERSON, Question
+from qa.question import NOUN_FLAGS, NUMBER, PERSON, Question
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
 LABEL_PENALTY = 0.25
@@ -55,8 +55,7 @@ ROLES = sorted(
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
 _COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘](?:左右|以上|多|余)?$")
-# Parts of speech of the noun a count is followed by, and of one modifier before it ("缴存/v 职工/n").
-_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"}
+# Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
 
@@ -139,9 +138,9 @@ def _noun_after(text: str) -> str | None:
     """The noun that `text` starts with, with one modifier before it ("缴存职工发放…" -> "缴存职工"); None if none."""
     words = [(pair.word, pair.flag) for pair in posseg.cut(_CLAUSE_END_RE.split(text, maxsplit=1)[0])]
     modifier = ""
-    if len(words) > 1 and words[0][1] in _MODIFIER_FLAGS and words[1][1] in _NOUN_FLAGS:
+    if len(words) > 1 and words[0][1] in _MODIFIER_FLAGS and words[1][1] in NOUN_FLAGS:
         modifier, words = words[0][0], words[1:]
-    noun = "".join(word for word, _ in itertools.takewhile(lambda pair: pair[1] in _NOUN_FLAGS, words))
+    noun = "".join(word for word, _ in itertools.takewhile(lambda pair: pair[1] in NOUN_FLAGS, words))
     return modifier + noun if noun else None
 
 

@@ -231,8 +231,8 @@ def _asked_unit(text: str) -> str | None:
     return None
 
 
-# Parts of speech of the words that name what a number question counts ("多少处口袋公园": 口袋 / 公园).
-_COUNTED_FLAGS = {"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"}
+# Parts of speech of the words that name what is counted ("多少处口袋公园": 口袋 / 公园; "11万户缴存职工": 职工).
+NOUN_FLAGS = frozenset({"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"})
 
 
 def _counted(text: str, unit: str | None) -> str | None:
@@ -251,7 +251,7 @@ def _counted(text: str, unit: str | None) -> str | None:
         tail = tail[len(unit) :]
     noun = ""
     for pair in posseg.cut(tail):
-        if pair.flag not in _COUNTED_FLAGS:
+        if pair.flag not in NOUN_FLAGS:
             break
         noun += pair.word
     return noun if len(noun) >= 2 else None
