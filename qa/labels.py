@@ -51,6 +51,8 @@ ROLES = sorted(
     key=len,
     reverse=True,
 )
+# Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
+HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
@@ -76,6 +78,18 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     if question.kind == PERSON and question.slot is not None:
         return _other_role(question.slot[0], before)
     return False
+
+
+def completes_name(name: str, span: str) -> bool:
+    """Whether `span` is `name` made whole, with no role, title or honorific added around it.
+
+    >>> completes_name("熊谷元", "熊谷元直"), completes_name("孙磊", "工程师孙磊"), completes_name("阮爱馨", "阮爱馨女士")
+    (True, False, False)
+    """
+    if name not in span or name == span:
+        return False
+    added = span.replace(name, "|", 1)
+    return not any(word in added for word in (*ROLES, *HONORIFICS))
 
 
 def _clause_before(text: str, start: int) -> str:

@@ -16,7 +16,7 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.labels import LABEL_PENALTY, mislabelled
+from qa.labels import LABEL_PENALTY, completes_name, mislabelled
 from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
@@ -105,7 +105,8 @@ class Answerer:
         clock = time.perf_counter()
         rules = self._checked(q, self._rules_choice(ranked[0])) if ranked else None
         reader = self._checked(q, self._reader_choice(q, terms, hits)) if needs_reader(q.kind, rules) else None
-        choice = choose(q.kind, rules, reader, reader is not None and self._missing_entity(q, reader))
+        missing = reader is not None and self._missing_entity(q, reader)
+        choice = choose(q.kind, rules, reader, missing, self._completes_name(rules, reader))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -208,6 +209,13 @@ class Answerer:
         if choice is not None and self._answers_otherwise(q, choice):
             choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
         return choice
+
+    def _completes_name(self, rules: Choice | None, reader: Choice | None) -> bool:
+        """Whether the reader's span is the rules' name made whole (see `qa.labels.completes_name`)."""
+        if rules is None or reader is None or rules.row != reader.row:
+            return False
+        source = self.corpus.rows[rules.row].document.source
+        return completes_name(source[rules.start : rules.end], source[reader.start : reader.end])
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         context = self.corpus.rows[choice.row].unit.text

@@ -32,3 +32,9 @@ def test_one_side_only():
 def test_agreement_on_a_what_question_takes_the_reader_boundaries():
     chosen = choose("phrase", Choice(0, 10, 30, 0.3, "rules"), Choice(0, 12, 20, 0.5, "reader"), False)
     assert (chosen.start, chosen.end, chosen.method) == (12, 20, "rules+reader")
+
+
+def test_a_name_the_reader_completes_takes_its_boundaries():
+    rules, reader = Choice(0, 10, 13, 0.7, "rules"), Choice(0, 10, 14, 0.6, "reader")  # 熊谷元 | 熊谷元直
+    assert (choose("person", rules, reader, False, reader_completes_name=True).end) == 14
+    assert (choose("person", rules, reader, False, reader_completes_name=False).end) == 13  # a title added: 孙磊

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.labels import mislabelled
+from qa.labels import completes_name, mislabelled
 from qa.question import analyse_question
 
 TUNNEL = "大连湾海底隧道平均深度水下23米、双向六车道、设计时速60公里，全长5.1公里。"
@@ -90,3 +90,18 @@ HOUSING = "通过商业银行累计为317家缴存企业及11万户缴存职工�
 )
 def test_counts_of_something_else(question, text, span, expected):
     assert is_mislabelled(question, text, span) is expected
+
+
+@pytest.mark.parametrize(
+    "name, span, expected",
+    [
+        ("熊谷元", "熊谷元直", True),  # jieba cut the name short
+        ("罗米尼", "博罗米尼", True),
+        ("孙磊", "副总工程师孙磊", False),  # a title, not more of the name
+        ("阮爱馨", "阮爱馨女士", False),
+        ("孙磊", "孙磊", False),
+        ("孙磊", "王强", False),
+    ],
+)
+def test_a_name_made_whole(name, span, expected):
+    assert completes_name(name, span) is expected
