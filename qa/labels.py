@@ -40,6 +40,15 @@ MEASURES = {
     "temperature": ("气温", "温度"),
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
+# Measures a question asks for without a measure word ("隧道有多长？", "How long is the tunnel?").
+_ASKED_MEASURES = {
+    "length": re.compile(r"多长(?!时间)|多远|\bhow (?:long|far)\b|\blength\b"),
+    "depth": re.compile(r"多深|\bhow deep\b|\bdepth\b"),
+    "height": re.compile(r"\bhow tall\b|\bheight\b"),
+    "width": re.compile(r"多宽|\bhow wide\b|\bwidth\b"),
+    "speed": re.compile(r"\bhow fast\b|\bspeed\b"),
+    "area": re.compile(r"\barea\b"),
+}
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
 # Qualifiers written just before a measure word: 最大深度 and 平均深度 are different figures.
 _QUALIFIER_RE = re.compile(r"(?:最大|最小|最高|最低|最长|最短|最深|平均)$")
@@ -74,7 +83,7 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     """
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
-        return _other_measure(question.simplified, before) or _other_counted(question.counted, sentence, start, end)
+        return _other_measure(_asked_measures(question), before) or _other_counted(question.counted, sentence, start, end)
     if question.kind == PERSON and question.slot is not None:
         return _other_role(question.slot[0], before)
     return False
@@ -99,18 +108,31 @@ def _clause_before(text: str, start: int) -> str:
     return head[breaks[-1].end() :] if breaks else head
 
 
-def _other_measure(question: str, before: str) -> bool:
-    """The question names a measure, the clause labels the number with measures, and none is the question's: of
+def _other_measure(asked: list[tuple[str, str | None]], before: str) -> bool:
+    """The question asks for measures, the clause labels the number with measures, and none is the question's: of
     another kind, or of the same kind with another qualifier (平均深度 for 最大深度).
 
-    >>> _other_measure("改造面积是多少？", "共完成老旧小区改造")  # no label: a bare number may be the asked measure
+    >>> _other_measure([("area", None)], "共完成老旧小区改造")  # no label: a bare number may be the asked measure
     False
-    >>> _other_measure("隧道最大深度是多少米？", "平均深度水下"), _other_measure("隧道深度是多少米？", "平均深度水下")
+    >>> _other_measure([("depth", "最大")], "平均深度水下"), _other_measure([("depth", None)], "平均深度水下")
     (True, False)
     """
-    asked = _measures(question)
     labels = _measures(before)
     return bool(asked) and bool(labels) and not any(_same_measure(a, b) for a in asked for b in labels)
+
+
+def _asked_measures(question: Question) -> list[tuple[str, str | None]]:
+    """(kind, qualifier) of the measures the question asks for: its measure words, or how it asks ("多长", "how deep").
+
+    >>> from qa.question import analyse_question
+    >>> _asked_measures(analyse_question("隧道最大深度是多少米？", 300)), _asked_measures(analyse_question("How long is the tunnel?", 300))
+    ([('depth', '最大')], [('length', None)])
+    """
+    named = _measures(question.simplified)
+    if named:
+        return named
+    text = question.simplified.lower()
+    return [(kind, None) for kind, pattern in _ASKED_MEASURES.items() if pattern.search(text)]
 
 
 def _measures(text: str) -> list[tuple[str, str | None]]:

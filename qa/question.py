@@ -23,6 +23,10 @@ UNITS = sorted(
     key=len,
     reverse=True,
 )
+# Questions that ask for a length without naming its unit ("隧道有多长？", "How deep is the tunnel?"): their unit is
+# LENGTH, which any unit of length answers. Not 多高 / how high: a rate is high too (满意度有多高).
+LENGTH = "长度"
+_LENGTH_ASKED_RE = re.compile(r"多长(?!时间)|多远|多深|多宽|\bhow (?:long|far|deep|tall|wide)\b")  # not 多高: 满意度多高
 # Words after 多少 / 几 that are not units but ask for one: "多少钱" is answered in 元 (or 万元 / 亿元).
 ASKED_WORD_UNITS = {"钱": "元"}
 # Units that count the same thing: "多少人参加" is answered by "近3000名".
@@ -36,21 +40,25 @@ UNIT_EQUIVALENTS = {
     "公里": {"公里", "千米"},
     "个": {"个", "万个"},
     "户": {"户", "万户"},
+    LENGTH: {"米", "公里", "千米", "厘米", "毫米", "公分", "英尺", "英里", "海里", "英寸", "km", "m", "cm", "mm", "ft", "mi"},
 }
 
 _PATTERNS_ZH: list[tuple[str, str]] = [
     (DURATION, r"多久|多长时间|多少时间|多少(分钟|小时|天|年)|几(分钟|个?小时|天|年)(?!级)"),
     (DATE, r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间|哪个时间|日期|时间是"),
     (LIST, r"哪些|哪几|有什么(内容|措施|项目|举措)|包括什么|包括哪|分别是|分别为"),
-    (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批]|多大|多高|多深|多宽|多重|比重|占比|百分之几|几成|第几"),
+    (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批]|多大|多高|多深|多宽|多长|多远|多重|比重|占比|百分之几|几成|第几"),
     (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
     (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
     (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
     (NAMED, r"什么(计划|工程|项目|行动|活动|模式|品牌|称号|体系|口号|目标|理念|思想|机制|制度|政策|名称)|叫什么|称为什么|被称为|名称|什么称号"),
 ]
+# "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
+_TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
 _PATTERNS_EN: list[tuple[str, str]] = [
+    (NUMBER, rf"\bhow long (?:is|was|are|were)\b(?! (?:the |a |an |this |that )?(?:{_TIME_NOUNS_EN})\b)"),
     (DURATION, r"\bhow long\b"),
-    (NUMBER, r"\bhow (many|much|deep|high|big|large)\b|\bwhat (percentage|share|proportion|number)\b"),
+    (NUMBER, r"\bhow (many|much|deep|high|tall|wide|far|fast|big|large)\b|\bwhat (percentage|share|proportion|number)\b"),
     (DATE, r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b"),
     (PERSON, r"\bwho(m|se)?\b|\bwhat is the name of the (person|engineer|manager|director|resident|reporter)"),
     (ORG, r"\bwhich (company|organi[sz]ation|enterprise|group|university|school|department)\b"),
@@ -108,7 +116,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
     simplified = to_simplified(text)
     english = is_english(simplified)
     kind = _classify(simplified.lower(), _PATTERNS_EN if english else _PATTERNS_ZH)
-    unit = _asked_unit(simplified) if kind == NUMBER and not english else None
+    unit = _asked_unit(simplified.lower(), english) if kind == NUMBER else None
     return Question(
         text=text,
         simplified=simplified,
@@ -216,8 +224,13 @@ def _classify(text: str, patterns: list[tuple[str, str]]) -> str:
     return PHRASE
 
 
-def _asked_unit(text: str) -> str | None:
-    """The measure word after 多少/几 ("多少处" -> "处", "多少万户" -> "万户"); None when there is none."""
+def _asked_unit(text: str, english: bool) -> str | None:
+    """The measure word after 多少/几 ("多少处" -> "处", "多少万户" -> "万户"), LENGTH for "多长" or "how long is";
+    None when there is none."""
+    if _LENGTH_ASKED_RE.search(text):
+        return LENGTH
+    if english:
+        return None
     match = re.search(r"(?:多少|几)(.{0,4})", text)
     if match is None:
         return None

@@ -150,7 +150,7 @@ def _is_year(number: str) -> bool:
 
 
 def _unit_of(number: str) -> str | None:
-    match = re.search(rf"(%|{_UNIT_ALT})(?:左右|以上|多)?$", number)
+    match = re.search(rf"(%|{_UNIT_ALT}|(?<=\d){_LATIN_UNIT})(?:左右|以上|多)?$", number)
     return match.group(1) if match else None
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.model
         ("截至2022年末，全市住房公积金累计归集总额是多少？", "2864.16亿元"),
         ("大连湾海底隧道的设计时速是多少？", "60公里"),
         ("大魏家街道副主任是谁？", "王霞"),
+        ("How deep is the Dalian Bay undersea tunnel?", "23米"),
     ],
 )
 def test_answers_are_exact_spans(answerer, article, question, expected):
@@ -40,6 +41,8 @@ def test_answers_are_exact_spans(answerer, article, question, expected):
         "大连湾海底隧道有限公司总经理是谁？",  # it names the deputy chief engineer
         "灵活就业人员参加住房公积金制度暂行办法是哪一天出台的？",  # only the year
         "大连工会建会百年庆祝活动在哪里举行？",
+        "How long is the Dalian Bay undersea tunnel?",  # a length: not 23米 (its depth), not 60公里, not 5分钟
+        "2022年大连为多少户企业发放了信用贷款？",  # 11万户 counts 缴存职工
     ],
 )
 def test_questions_the_article_does_not_answer(answerer, question):

@@ -66,6 +66,19 @@ def test_a_name_with_another_title(text, span, expected):
     assert is_mislabelled("大连三友电器设备有限公司的董事长是谁？", text, span) is expected
 
 
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("How long is the Dalian Bay undersea tunnel?", "60公里", True),  # labelled a speed
+        ("How long is the Dalian Bay undersea tunnel?", "5.1公里", False),
+        ("大连湾海底隧道有多长？", "60公里", True),
+        ("How deep is the tunnel?", "23米", False),  # an average depth is a depth
+    ],
+)
+def test_measures_asked_without_a_measure_word(question, span, expected):
+    assert is_mislabelled(question, TUNNEL, span) is expected
+
+
 def test_other_kinds_are_not_checked():
     assert not is_mislabelled("大连湾海底隧道全长是什么情况？", TUNNEL, "60公里")
 

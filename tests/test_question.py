@@ -110,3 +110,24 @@ def test_answers_end_as_the_kind_asked_for(question, text, expected):
 )
 def test_what_a_number_question_counts(question, counted):
     assert analyse_question(question, 300).counted == counted
+
+
+@pytest.mark.parametrize(
+    "question, kind, unit",
+    [
+        ("How long is the Dalian Bay undersea tunnel?", "number", "长度"),  # a length, in any unit of length
+        ("How long is the ride from the north shore to the south shore?", "duration", None),
+        ("How long did the construction take?", "duration", None),
+        ("大连湾海底隧道有多长？", "number", "长度"),
+        ("隧道通车后北岸到南岸需要多长时间？", "duration", None),
+        ("满意度有多高？", "number", None),  # a rate is high too
+    ],
+)
+def test_questions_that_ask_for_a_length(question, kind, unit):
+    q = analyse_question(question, 300)
+    assert (q.kind, q.unit) == (kind, unit)
+
+
+def test_any_unit_of_length_answers_a_length():
+    assert units_compatible("长度", "公里") and units_compatible("长度", "米")
+    assert not units_compatible("长度", "分钟") and not units_compatible("长度", None)
