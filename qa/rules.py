@@ -54,7 +54,7 @@ _TIME_RE = re.compile(
 )
 # Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
-_CLAUSE_BREAK_RE = re.compile(r"[，；。！？,;]")
+_CLAUSE_BREAK_RE = re.compile(r"[，；。！？;]|(?<!\d),|,(?!\d{3}(?!\d))")  # not the comma of 1,980米
 QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
 LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"

@@ -124,6 +124,8 @@ def test_when_is_answered_by_times_without_a_calendar_date(span, expected):
         ("2022年新增了多少个社区？", "涉及142个小区，惠及居民10万户", False),
         ("庆祝活动在哪里举行？", "大连北站", True),
         ("有哪些措施？", "完善小区配套，提高舒适宜居性", True),  # lists and phrases may run over clauses
+        ("主跑道有多长？", "1,980米", True),  # a thousands separator is no clause break
+        ("主跑道有多长？", "1,98米", False),
     ],
 )
 def test_short_answer_kinds_stay_in_one_clause(question, span, expected):
