@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from qa.labels import LABEL_PENALTY
 from qa.question import DATE, DURATION, NUMBER, PERSON, PHRASE
 
 TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
@@ -37,6 +38,7 @@ class Choice:
     end: int
     score: float
     method: str  # "rules", "reader" or "rules+reader"
+    fits: bool = True  # False: it answers something else than asked (qa.labels, fits_kind) and its score was cut
 
 
 def needs_reader(kind: str, rules: Choice | None) -> bool:
@@ -64,7 +66,7 @@ def choose(
 
     >>> rules = Choice(0, 10, 14, 0.8, "rules"); reader = Choice(0, 11, 14, 0.9, "reader")
     >>> choose("number", rules, reader, False)
-    Choice(row=0, start=10, end=14, score=0.944, method='rules+reader')
+    Choice(row=0, start=10, end=14, score=0.944, method='rules+reader', fits=True)
     """
     if reader is not None:
         penalty = ENTITY_PENALTY if reader_missing_entity else 1.0
@@ -75,6 +77,8 @@ def choose(
         agreed = round(1.0 - (1.0 - rules.score) * (1.0 - reader.score), 6)
         # Typed rule spans have exact boundaries; for what/how questions the rules only have whole clauses.
         base = reader if kind == PHRASE or (kind == PERSON and reader_completes_name) else rules
+        if not base.fits:  # both sides' score, shown with boundaries that answer something else ("大连市" for 哪个小区)
+            agreed = round(agreed * LABEL_PENALTY, 6)
         return replace(base, score=agreed, method="rules+reader")
     if kind in TYPED_KINDS and rules.score + RULES_MARGIN >= reader.score:
         return rules

@@ -107,10 +107,6 @@ class Answerer:
         reader = self._checked(q, self._reader_choice(q, terms, hits)) if needs_reader(q.kind, rules) else None
         missing = reader is not None and self._missing_entity(q, reader)
         choice = choose(q.kind, rules, reader, missing, self._completes_name(rules, reader))
-        if choice is not None and choice.method == "rules+reader" and self._answers_otherwise(q, choice):
-            # Agreement scores both sides but shows one side's boundaries: those must pass the checks too ("大连市"
-            # for 哪个小区, where the reader's overlapping span named the 小区).
-            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -209,10 +205,10 @@ class Answerer:
         """The span trimmed as it would be shown, keeping a quarter of its score when it answers something else than
         asked (`_answers_otherwise`). Each side is checked before `choose`, so a mislabelled reader span can lose to
         the rules' span, and a mislabelled rule span is not sure enough to skip the reader (`needs_reader`); an
-        agreement of both is checked again in `answer`, as it shows one side's boundaries."""
+        agreement of both keeps the cut when the boundaries it shows are those of a mislabelled side (`choose`)."""
         choice = self._trimmed(choice)
         if choice is not None and self._answers_otherwise(q, choice):
-            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6))
+            choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6), fits=False)
         return choice
 
     def _completes_name(self, rules: Choice | None, reader: Choice | None) -> bool:

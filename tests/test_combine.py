@@ -38,3 +38,10 @@ def test_a_name_the_reader_completes_takes_its_boundaries():
     rules, reader = Choice(0, 10, 13, 0.7, "rules"), Choice(0, 10, 14, 0.6, "reader")  # 熊谷元 | 熊谷元直
     assert (choose("person", rules, reader, False, reader_completes_name=True).end) == 14
     assert (choose("person", rules, reader, False, reader_completes_name=False).end) == 13  # a title added: 孙磊
+
+
+def test_an_agreement_shown_with_mislabelled_boundaries_keeps_the_cut():
+    rules = Choice(0, 10, 13, 0.2, "rules", fits=False)  # "大连市" for 哪个小区: its score already cut
+    reader = Choice(0, 10, 19, 0.9, "reader")  # "大连市港湾隽景小区"
+    chosen = choose("place", rules, reader, False)
+    assert (chosen.start, chosen.end) == (10, 13) and chosen.score < 0.5
