@@ -1,16 +1,20 @@
-"""Whether the words just before an answer span call it something other than what the question asks for.
+"""Whether the words around an answer span call it something other than what the question asks for.
 
 The reader and the rules find a span of the right type near the question's words, and can be sure of it while the
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Two
-labels are read, both from the span's own clause:
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Three
+labels are read:
 
-- measures: a number labelled with a measure word (时速, 面积, 投资…) of another kind than the question's;
-- roles: a person named with a title or role (总经理, 副主任, 记者…) other than the one the question asks for;
+- measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
+  question's, named (全长) or asked (多长, how long);
+- roles: a person that its own clause names with a title or role (总经理, 副主任, 记者…) other than the one asked for;
 - counted nouns: a count of something else than the question counts ("多少户企业" over "11万户缴存职工", "多少个社区"
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence.
+
+The same titles tell a name from a name with its title (`completes_name`: 熊谷元直 completes 熊谷元, 工程师孙磊 does
+not complete 孙磊).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import jieba.posseg as posseg
 
 from qa.question import NOUN_FLAGS, NUMBER, PERSON, Question
+from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
 LABEL_PENALTY = 0.25
@@ -181,7 +186,7 @@ def _noun_after(text: str) -> str | None:
 
 
 def _shares_character(name: str, text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" and char in text for char in name)
+    return any(is_cjk(char) and char in text for char in name)
 
 
 def _other_role(asked_text: str, before: str) -> bool:

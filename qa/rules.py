@@ -23,6 +23,7 @@ from qa.question import (
     ends_as_asked,
     units_compatible,
 )
+from qa.text import is_cjk
 
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 6,476 whole, not its tail 476
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
@@ -195,7 +196,7 @@ def _person_spans(text: str) -> list[Span]:
             spans.extend(
                 Span(s, e, w, PERSON)
                 for s, e, w, flag in run
-                if flag in _PERSON_FLAGS and 2 <= len(w) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in w)
+                if flag in _PERSON_FLAGS and 2 <= len(w) <= 4 and all(is_cjk(c) for c in w)
             )
         run = []
     return spans
