@@ -28,16 +28,20 @@ from qa.text import is_cjk
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 6,476 whole, not its tail 476
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS if u not in ("年", "天", "分钟", "小时", "岁"))
-_LATIN_UNIT = r"[A-Za-z]{1,3}(?![A-Za-z])"  # 30km, 512MB: a unit written in Latin letters, right after the digits
-# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米, 第二位: qualifiers, ranges and
-# ordinals stay inside the span, and so does a unit in Latin letters (30km).
+_LATIN_UNIT = r"[A-Za-z]{1,3}[²³]?(?![A-Za-z])"  # 30km, 512MB, 1.6km²: a unit in Latin letters, right after the digits
+# The same after a space (1.601 km²), for common units only: "3 the" is no quantity.
+_SPACED_LATIN_UNIT = r" (?:km|cm|mm|m|kg|mg|ha|ft|mi|MB|GB|TB|Hz|kHz|MHz|GHz|kW|MW|mph)[²³]?(?![A-Za-z])"
+_QUANTITY = rf"{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT})|{_LATIN_UNIT}|{_SPACED_LATIN_UNIT})?"
+# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米, 100米至2,800米, ±10m, 第二位:
+# qualifiers, ranges (with or without a unit on their first number) and ordinals stay inside the span, and so does a
+# unit in Latin letters (30km). A ratio (1：7) is one number.
 NUMBER_RE = re.compile(
-    rf"(?:近|约|逾|超过|超|共计|第)?(?:(?:{_DIGITS}(?:至|~|-))?{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT})|{_LATIN_UNIT})?"
+    rf"(?:近|约|逾|超过|超|共计|第|±)?(?:{_DIGITS}[:：]{_DIGITS}(?!\d)|(?:{_QUANTITY}(?:至|到|~|～|-|—))?{_QUANTITY}"
     rf"|{_CN_DIGITS}(?:{_UNIT_ALT}))"
     r"(?:左右|以上|多)?"
 )
 DATE_RE = re.compile(
-    r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|初|末|底|上半年|下半年)?"
+    r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日(?:[-—~～至到](?:\d{1,2}月)?\d{1,2}日)?)?|初|末|底|上半年|下半年)?"
     r"|\d{1,2}月\d{1,2}日|\d{1,2}月(?:份|初|底)?"
     r"|(?:今年|去年|明年|当年|本季)(?:上半年|下半年|以来|初|底)?|每到周[一二三四五六日天]|近年来|一年多来|近日|连日来"
 )
@@ -151,8 +155,8 @@ def _is_year(number: str) -> bool:
 
 
 def _unit_of(number: str) -> str | None:
-    match = re.search(rf"(%|{_UNIT_ALT}|(?<=\d){_LATIN_UNIT})(?:左右|以上|多)?$", number)
-    return match.group(1) if match else None
+    match = re.search(rf"(%|{_UNIT_ALT}|(?<=\d){_LATIN_UNIT}|(?<=\d){_SPACED_LATIN_UNIT})(?:左右|以上|多)?$", number)
+    return match.group(1).strip() if match else None
 
 
 def quoted_spans(text: str) -> list[Span]:

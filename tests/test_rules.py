@@ -30,6 +30,11 @@ def test_number_with_asked_unit():
         ("公园面积约为0.304平方公里。", "0.304平方公里"),
         ("她是北魏的第二位皇后。", "第二位"),
         ("搜索雷达的有效距离为30km。", "30km"),  # a unit in Latin letters
+        ("土地面积为1.601 km²。", "1.601 km²"),  # after a space, with its exponent
+        ("生长于海拔100米至2,800米的地区。", "100米至2,800米"),  # a range with a unit on both ends
+        ("距离精度为±10m。", "±10m"),
+        ("男女生比例约为1：7。", "1：7"),  # a ratio is one number
+        ("婚礼耗资5亿日圆。", "5亿日圆"),
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
@@ -38,6 +43,10 @@ def test_numbers_keep_qualifiers_and_units(sentence, expected):
 
 def test_a_grouped_number_is_never_cut_at_its_comma():
     assert "476名" not in texts("有多少？", "体育场能容纳6,476名观众。")
+
+
+def test_a_word_after_a_spaced_number_is_no_unit():
+    assert texts("有多少？", "共有3 the best。") == ["3"]
 
 
 def test_years_are_not_counts():
@@ -52,6 +61,7 @@ def test_dates():
     found = texts("什么时候通车？", "2022年6月30日，渤海大道实现全线通车。")
     assert found[0] == "2022年6月30日"
     assert "3月1日" in texts("哪天开始试乘？", "3月1日，大连地铁5号线开始试乘。")
+    assert texts("比赛什么时候举行？", "第二届比赛于2009年9月27日-10月9日举行。") == ["2009年9月27日-10月9日"]
 
 
 def test_people_from_word_tags():
