@@ -14,7 +14,9 @@ labels are read:
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence.
 
 The same titles tell a name from a name with its title (`completes_name`: 熊谷元直 completes 熊谷元, 工程师孙磊 does
-not complete 孙磊).
+not complete 孙磊), and the question's own words a place given in full from one with what the question says added
+(`completes_place`: 重庆武隆县江口镇的芙蓉江畔 completes 重庆武隆县; 大连市沙河口区 does not complete 沙河口区 for
+"星海街位于大连哪个区").
 """
 
 from __future__ import annotations
@@ -104,6 +106,22 @@ def completes_name(name: str, span: str) -> bool:
         return False
     added = span.replace(name, "|", 1)
     return not any(word in added for word in (*ROLES, *HONORIFICS))
+
+
+def completes_place(question: Question, place: str, span: str) -> bool:
+    """Whether `span` is `place` given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not opening or closing on
+    something the question already says (大连市沙河口区 for "星海街位于大连哪个区", 南京市浦口区…酒店举行 for "在哪里举行").
+
+    >>> from qa.question import analyse_question
+    >>> q = analyse_question("芙蓉洞位于什么地方？", 300)
+    >>> completes_place(q, "重庆武隆县", "重庆武隆县江口镇的芙蓉江畔"), completes_place(q, "重庆武隆县", "武隆县")
+    (True, False)
+    """
+    if place not in span or place == span:
+        return False
+    before, after = span.split(place, 1)
+    said = [word for word in question.words if len(word) > 1 and word != question.head]
+    return not any(before.startswith(word) or after.endswith(word) for word in said)
 
 
 def _clause_before(text: str, start: int) -> str:

@@ -16,8 +16,8 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.labels import LABEL_PENALTY, completes_name, mislabelled
-from qa.question import Question, analyse_question
+from qa.labels import LABEL_PENALTY, completes_name, completes_place, mislabelled
+from qa.question import PERSON, PLACE, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.rules import fits_kind
@@ -106,7 +106,7 @@ class Answerer:
         rules = self._checked(q, self._rules_choice(ranked[0])) if ranked else None
         reader = self._checked(q, self._reader_choice(q, terms, hits)) if needs_reader(q.kind, rules) else None
         missing = reader is not None and self._missing_entity(q, reader)
-        choice = choose(q.kind, rules, reader, missing, self._completes_name(rules, reader))
+        choice = choose(q.kind, rules, reader, missing, self._reader_completes(q, rules, reader))
         timings["read"] = time.perf_counter() - clock
         timings["total"] = sum(timings.values())
 
@@ -211,12 +211,14 @@ class Answerer:
             choice = replace(choice, score=round(choice.score * LABEL_PENALTY, 6), fits=False)
         return choice
 
-    def _completes_name(self, rules: Choice | None, reader: Choice | None) -> bool:
-        """Whether the reader's span is the rules' name made whole (see `qa.labels.completes_name`)."""
-        if rules is None or reader is None or rules.row != reader.row:
+    def _reader_completes(self, q: Question, rules: Choice | None, reader: Choice | None) -> bool:
+        """Whether the reader's span is the rules' name or place made whole (`qa.labels.completes_name`,
+        `completes_place`)."""
+        if rules is None or reader is None or rules.row != reader.row or q.kind not in (PERSON, PLACE):
             return False
         source = self.corpus.rows[rules.row].document.source
-        return completes_name(source[rules.start : rules.end], source[reader.start : reader.end])
+        ours, theirs = source[rules.start : rules.end], source[reader.start : reader.end]
+        return completes_name(ours, theirs) if q.kind == PERSON else completes_place(q, ours, theirs)
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         context = self.corpus.rows[choice.row].unit.text

@@ -36,8 +36,14 @@ def test_agreement_on_a_what_question_takes_the_reader_boundaries():
 
 def test_a_name_the_reader_completes_takes_its_boundaries():
     rules, reader = Choice(0, 10, 13, 0.7, "rules"), Choice(0, 10, 14, 0.6, "reader")  # 熊谷元 | 熊谷元直
-    assert (choose("person", rules, reader, False, reader_completes_name=True).end) == 14
-    assert (choose("person", rules, reader, False, reader_completes_name=False).end) == 13  # a title added: 孙磊
+    assert (choose("person", rules, reader, False, reader_completes=True).end) == 14
+    assert (choose("person", rules, reader, False, reader_completes=False).end) == 13  # a title added: 孙磊
+
+
+def test_a_place_the_reader_gives_in_full_takes_its_boundaries():
+    rules, reader = Choice(0, 10, 15, 0.8, "rules"), Choice(0, 10, 23, 0.7, "reader")  # 重庆武隆县 | …芙蓉江畔
+    assert (choose("place", rules, reader, False, reader_completes=True).end) == 23
+    assert (choose("place", rules, reader, False, reader_completes=False).end) == 15
 
 
 def test_an_agreement_shown_with_mislabelled_boundaries_keeps_the_cut():
