@@ -46,8 +46,12 @@ DATE_RE = re.compile(
     r"|(?:今年|去年|明年|当年|本季)(?:上半年|下半年|以来|初|底)?|每到周[一二三四五六日天]|近年来|一年多来|近日|连日来"
 )
 DURATION_RE = re.compile(
-    r"(?:近|约)?(?:\d+|[一二两三四五六七八九十几半]+)(?:个)?(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
-)
+    rf"(?:近|约)?(?:{_DIGITS}(?:万|亿|千|百)?|[一二两三四五六七八九十百千万几半]+)(?:多|余)?(?:个多|个)?"
+    r"(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
+)  # 5分钟, 一年多, 两个多月, 近2,400万年
+# Answers to 多少岁 / 几岁 (ages are no counts: 岁 is not among the number units) and to 第几 (第三, 第3).
+AGE_RE = re.compile(rf"(?:近|约)?(?:{_DIGITS}|{_CN_DIGITS})(?:多|余)?(?:周)?岁(?:左右|以上|多)?")
+_ORDINAL_RE = re.compile(rf"第(?:{_DIGITS}|{_CN_DIGITS})(?:{_UNIT_ALT})?")
 # Date questions that ask for a day or a month, and the spans that name one.
 _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
 _MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
@@ -93,7 +97,11 @@ def candidates(question: Question, text: str) -> list[Span]:
     """
     kind = question.kind
     if kind == NUMBER:
+        if question.unit == "岁":
+            return _regex_spans(AGE_RE, text, NUMBER)
         spans = [s for s in _regex_spans(NUMBER_RE, text, NUMBER) if not _is_year(s.text)]
+        if "第几" in question.simplified:  # 第三 has no unit; 第3名 is a number too
+            spans += [s for s in _regex_spans(_ORDINAL_RE, text, NUMBER) if s not in spans]
         if question.unit is not None:
             spans = [s for s in spans if units_compatible(question.unit, _unit_of(s.text))]
         return spans

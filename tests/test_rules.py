@@ -49,6 +49,26 @@ def test_a_word_after_a_spaced_number_is_no_unit():
     assert texts("有多少？", "共有3 the best。") == ["3"]
 
 
+@pytest.mark.parametrize(
+    "question, sentence, expected",
+    [
+        ("他多少岁开始从事漫画行业？", "73岁的他说，自己12岁开始画漫画，画了300部。", ["73岁", "12岁"]),  # ages only
+        ("他几岁时去世？", "他于1990年去世，享年八十多岁。", ["八十多岁"]),
+        ("香港在DVD分区属于第几区？", "香港属于第三区。", ["第三"]),  # an ordinal without a unit
+        ("这是他们的第几张专辑？", "这是他们的第20张专辑，曾登上排行榜第18位。", ["第20张"]),  # the asked unit still counts
+    ],
+)
+def test_ages_and_ordinals(question, sentence, expected):
+    assert texts(question, sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence, expected", [("它们生存了近2,400万年。", "近2,400万年"), ("工期持续了两个多月。", "两个多月")]
+)
+def test_durations_keep_large_numbers_and_qualifiers(sentence, expected):
+    assert texts("持续了多久？", sentence) == [expected]
+
+
 def test_years_are_not_counts():
     assert "2022" not in texts("有多少？", "2022年完成改造。")
 
