@@ -4,14 +4,16 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Three
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Four
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
   question's, named (全长) or asked (多长, how long);
 - roles: a person that its own clause names with a title or role (总经理, 副主任, 记者…) other than the one asked for;
 - counted nouns: a count of something else than the question counts ("多少户企业" over "11万户缴存职工", "多少个社区"
-  over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence.
+  over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence;
+- time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
+  its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 
 The same titles tell a name from a name with its title (`completes_name`: 熊谷元直 completes 熊谷元, 工程师孙磊 does
 not complete 孙磊), and the question's own words a place given in full from one with what the question says added
@@ -73,6 +75,10 @@ HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
 _COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘](?:左右|以上|多|余)?$")
+# Time relations: a question about the time before an event (通车前, 以前) is not answered by a span that its
+# sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
+_BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
+_AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(?=[，,、的])")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -88,12 +94,33 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, *span)
     False
     """
+    if _other_time(question.simplified, sentence[:start]):
+        return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
         return _other_measure(_asked_measures(question), before) or _other_counted(question.counted, sentence, start, end)
     if question.kind == PERSON and question.slot is not None:
         return _other_role(question.slot[0], before)
     return False
+
+
+def _other_time(question: str, before: str) -> bool:
+    """The question asks about the time before an event and the last time mark before the span says after it (or
+    the other way round).
+
+    >>> _other_time("隧道通车前，车程需要多久？", "今年上半年具备通车条件，届时，隧道北岸和南岸之间车程仅需")
+    True
+    >>> _other_time("孙晋以前坐公交要多长时间？", "我在中山广场上班，以前坐公交要")
+    False
+    """
+    asks_before, asks_after = bool(_BEFORE_RE.search(question)), bool(_AFTER_RE.search(question))
+    if asks_before == asks_after:
+        return False
+    marks = [(m.end(), "before") for m in _BEFORE_RE.finditer(before)] + [(m.end(), "after") for m in _AFTER_RE.finditer(before)]
+    if not marks:
+        return False
+    last = max(marks)[1]
+    return last != ("before" if asks_before else "after")
 
 
 def completes_name(name: str, span: str) -> bool:

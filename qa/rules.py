@@ -46,9 +46,9 @@ DATE_RE = re.compile(
     r"|(?:今年|去年|明年|当年|本季)(?:上半年|下半年|以来|初|底)?|每到周[一二三四五六日天]|近年来|一年多来|近日|连日来"
 )
 DURATION_RE = re.compile(
-    rf"(?:近|约)?(?:{_DIGITS}(?:万|亿|千|百)?|[一二两三四五六七八九十百千万几半]+)(?:多|余)?(?:个多|个)?"
+    rf"(?<![上下])(?:近|约)?(?:{_DIGITS}(?:万|亿|千|百)?|[一二两三四五六七八九十百千万几半]+)(?:多|余)?(?:个多|个)?"
     r"(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
-)  # 5分钟, 一年多, 两个多月, 近2,400万年
+)  # 5分钟, 一年多, 两个多月, 近2,400万年; not the 半年 of 上半年 (a date)
 # Answers to 多少岁 / 几岁 (ages are no counts: 岁 is not among the number units) and to 第几 (第三, 第3).
 AGE_RE = re.compile(rf"(?:近|约)?(?:{_DIGITS}|{_CN_DIGITS})(?:多|余)?(?:周)?岁(?:左右|以上|多)?")
 _ORDINAL_RE = re.compile(rf"第(?:{_DIGITS}|{_CN_DIGITS})(?:{_UNIT_ALT})?")

@@ -133,3 +133,20 @@ def test_a_name_made_whole(name, span, expected):
 )
 def test_a_place_given_in_full(question, place, span, expected):
     assert completes_place(analyse_question(question, 300), place, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("隧道通车前，北岸到南岸的车程需要多久？", "5分钟", True),  # 届时: once it opens
+        ("孙晋以前坐公交上班要花多长时间？", "40分钟以上", False),
+        ("孙晋以前坐公交上班要花多长时间？", "十几分钟", True),  # 以后
+        ("孙晋坐公交上班要花多长时间？", "十几分钟", False),  # no time asked: nothing to check
+    ],
+)
+def test_a_time_before_an_event_is_not_one_after_it(question, span, expected):
+    sentence = {
+        "5分钟": "隧道今年上半年具备通车条件，届时，隧道北岸和南岸之间车程仅需5分钟。",
+    }.get(span, "我在中山广场上班，以前坐公交要40分钟以上，以后只需要十几分钟。")
+    start = sentence.index(span)
+    assert mislabelled(analyse_question(question, 300), sentence, start, start + len(span)) is expected

@@ -69,6 +69,10 @@ def test_durations_keep_large_numbers_and_qualifiers(sentence, expected):
     assert texts("持续了多久？", sentence) == [expected]
 
 
+def test_the_first_half_of_a_year_is_no_duration():
+    assert texts("要多久？", "今年上半年具备通车条件，届时车程仅需5分钟。") == ["5分钟"]
+
+
 def test_years_are_not_counts():
     assert "2022" not in texts("有多少？", "2022年完成改造。")
 
