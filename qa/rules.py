@@ -57,9 +57,11 @@ _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
 _MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
 _DAY_RE = re.compile(r"\d{1,2}日|\d{1,2}号|[一二三四五六七八九十]+[日号]")
 _MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
-# Times that name no calendar date but answer "when" (二十世纪初期, 577年, 明朝, 上午9时): the reader's spans may.
+# Times that name no calendar date but answer "when" (二十世纪初期, 577年, 明朝, 上午9时, 九岁的一天, 高二的时候): the reader's
+# spans may.
 _TIME_RE = re.compile(
-    r"\d{1,4}年|[〇零一二三四五六七八九十百千]+年|世纪|年代|年间|时期|初期|中期|末期|元年|朝|[春夏秋冬]季|凌晨|清晨|上午|中午|下午|傍晚|晚上|\d{1,2}[时点]"
+    r"\d{1,4}年|[〇零一二三四五六七八九十百千]+年|世纪|年代|年间|时期|初期|中期|末期|元年|朝|[春夏秋冬]季|凌晨|清晨|早上|上午|中午|下午|傍晚|晚上|\d{1,2}[时点]"
+    r"|\d{1,3}岁|[一二两三四五六七八九十]+岁|时候|平日|周末|早年|晚年|童年|少年时"
 )
 # Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})

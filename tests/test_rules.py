@@ -142,6 +142,9 @@ def test_date_questions_get_the_asked_precision(question, span, expected):
         ("承光元年（577年）", True),
         ("明朝", True),
         ("上午9时", True),
+        ("九岁的一天", True),  # an age
+        ("高二的时候", True),
+        ("在平日早上", True),
         ("四国征伐后", False),  # a time told by an event, not a time
         ("潘佩珠", False),
     ],
