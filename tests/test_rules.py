@@ -35,6 +35,7 @@ def test_number_with_asked_unit():
         ("距离精度为±10m。", "±10m"),
         ("男女生比例约为1：7。", "1：7"),  # a ratio is one number
         ("婚礼耗资5亿日圆。", "5亿日圆"),
+        ("体长约13公尺。", "约13公尺"),  # 公尺: metres, as Taiwan writes them
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
