@@ -20,7 +20,7 @@ from qa.labels import LABEL_PENALTY, completes_name, completes_place, mislabelle
 from qa.question import PERSON, PLACE, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
-from qa.rules import fits_kind
+from qa.rules import fits_kind, typed_core
 from qa.settings import Settings
 
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
@@ -190,6 +190,7 @@ class Answerer:
             # `_checked` cuts a mislabelled span: a cut span of the wrong form could still outscore a rule span of
             # the right one (tried: CMRC trial, 韩遂 for 谁… was declined).
             return None
+        start, end = typed_core(q, passage.text, start, end)
         located = passage.locate(start, end)
         if located is None:
             return None

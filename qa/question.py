@@ -19,7 +19,7 @@ UNITS = sorted(
     "处 个 名 人 人次 位 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 户 万户 栋 所 条 座 项 件 家 支 场 次 "
     "辆 吨 亩 类 批 年 岁 天 分钟 小时 倍 座 台 部 套 间 万人 万个 届 平方公里 厘米 毫米 公斤 千克 公顷 立方米 "
     "册 万册 本 只 头 张 架 艘 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 千瓦 万千瓦 升 毫升 克 "
-    "公尺 平方公尺 公升 公克 呎 吋 美元 万美元 亿美元 欧元 英镑 日元 万日元 亿日元 日圆 万日圆 亿日圆 港元 港币 新台币 韩元 卢布 澳元 加元".split(),
+    "级 公尺 平方公尺 公升 公克 呎 吋 美元 万美元 亿美元 欧元 英镑 日元 万日元 亿日元 日圆 万日圆 亿日圆 港元 港币 新台币 韩元 卢布 澳元 加元".split(),
     key=len,
     reverse=True,
 )
@@ -246,8 +246,9 @@ def _asked_unit(text: str, english: bool) -> str | None:
     return None
 
 
-# Parts of speech of the words that name what is counted ("多少处口袋公园": 口袋 / 公园; "11万户缴存职工": 职工).
-NOUN_FLAGS = frozenset({"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l"})
+# Parts of speech of the words that name what is counted ("多少处口袋公园": 口袋 / 公园; "11万户缴存职工": 职工;
+# "702个村": jieba tags 村 zg).
+NOUN_FLAGS = frozenset({"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l", "zg"})
 
 
 def _counted(text: str, unit: str | None) -> str | None:

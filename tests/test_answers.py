@@ -44,6 +44,7 @@ def test_answers_are_exact_spans(answerer, article, question, expected):
         "How long is the Dalian Bay undersea tunnel?",  # a length: not 23米 (its depth), not 60公里, not 5分钟
         "2022年大连为多少户企业发放了信用贷款？",  # 11万户 counts 缴存职工
         "大连湾海底隧道通车前，北岸到南岸的车程需要多久？",  # 5分钟 is the ride once it opens (届时)
+        "全市有多少个小区完成了“大党委”组建？",  # the reader marks "702个村全部完成…组建": 702个 counts 村
     ],
 )
 def test_questions_the_article_does_not_answer(answerer, question):
