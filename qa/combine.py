@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from qa.labels import LABEL_PENALTY
-from qa.question import DATE, DURATION, NUMBER, PERSON, PHRASE, PLACE
+from qa.question import PERSON, PHRASE, PLACE, TYPED_KINDS
 
-TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
 RULES_SURE = 0.8  # a typed rule span this confident is kept without running the reader (saves ~0.1 s)
 # READER_WEIGHT and ENTITY_PENALTY: chosen on the tuning split (98 questions, 15 unanswerable) by replaying this
 # function over the rules' and the reader's spans: a plateau (threshold 0.5, weight 0.6-0.8, penalty 0-0.25) where

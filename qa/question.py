@@ -13,6 +13,8 @@ from qa.text import is_english, to_simplified, word_tokens
 NUMBER, DATE, DURATION, PERSON, PLACE, ORG, NAMED, LIST, PHRASE = (
     "number", "date", "duration", "person", "place", "org", "named", "list", "phrase"
 )
+# Kinds answered by a quantity of an exact form, whose span rules know its boundaries (units, qualifiers).
+TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
 
 # Measure words and units that may follow 多少 / 几 in a question; the answer must carry a compatible one.
 UNITS = sorted(

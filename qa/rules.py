@@ -18,6 +18,7 @@ from qa.question import (
     PERSON,
     PHRASE,
     PLACE,
+    TYPED_KINDS,
     UNITS,
     Question,
     ends_as_asked,
@@ -50,7 +51,7 @@ DURATION_RE = re.compile(
     r"(?:分钟|小时|天|周|个月|月|年)(?:以上|左右|多)?"
 )  # 5分钟, 一年多, 两个多月, 近2,400万年; not the 半年 of 上半年 (a date)
 # Answers to 多少岁 / 几岁 (ages are no counts: 岁 is not among the number units) and to 第几 (第三, 第3).
-AGE_RE = re.compile(rf"(?:近|约)?(?:{_DIGITS}|{_CN_DIGITS})(?:多|余)?(?:周)?岁(?:左右|以上|多)?")
+_AGE_RE = re.compile(rf"(?:近|约)?(?:{_DIGITS}|{_CN_DIGITS})(?:多|余)?(?:周)?岁(?:左右|以上|多)?")
 _ORDINAL_RE = re.compile(rf"第(?:{_DIGITS}|{_CN_DIGITS})(?:{_UNIT_ALT})?")
 # Date questions that ask for a day or a month, and the spans that name one.
 _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
@@ -100,7 +101,7 @@ def candidates(question: Question, text: str) -> list[Span]:
     kind = question.kind
     if kind == NUMBER:
         if question.unit == "岁":
-            return _regex_spans(AGE_RE, text, NUMBER)
+            return _regex_spans(_AGE_RE, text, NUMBER)
         spans = [s for s in _regex_spans(NUMBER_RE, text, NUMBER) if not _is_year(s.text)]
         if "第几" in question.simplified:  # 第三 has no unit; 第3名 is a number too
             spans += [s for s in _regex_spans(_ORDINAL_RE, text, NUMBER) if s not in spans]
@@ -166,7 +167,7 @@ def typed_core(question: Question, text: str, start: int, end: int) -> tuple[int
     >>> typed_core(analyse_question("有多少个村完成了组建？", 300), text, 5, 21)
     (5, 9)
     """
-    if question.kind not in (NUMBER, DATE, DURATION):
+    if question.kind not in TYPED_KINDS:
         return start, end
     inside = candidates(question, text[start:end])
     if len(inside) != 1:
