@@ -28,7 +28,7 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import NOUN_FLAGS, NUMBER, PERSON, Question
+from qa.question import MEASURE_QUESTION_WORDS, NOUN_FLAGS, NUMBER, PERSON, Question
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -49,14 +49,11 @@ MEASURES = {
     "temperature": ("气温", "温度"),
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
-# Measures a question asks for without a measure word ("隧道有多长？", "How long is the tunnel?").
+# Measures a question asks for without a Chinese measure word: how it asks ("隧道有多长？", "How long is the tunnel?",
+# qa.question.MEASURE_QUESTION_WORDS) or the English measure it names ("the length of").
 _ASKED_MEASURES = {
-    "length": re.compile(r"多长(?!时间)|多远|\bhow (?:long|far)\b|\blength\b"),
-    "depth": re.compile(r"多深|\bhow deep\b|\bdepth\b"),
-    "height": re.compile(r"\bhow tall\b|\bheight\b"),
-    "width": re.compile(r"多宽|\bhow wide\b|\bwidth\b"),
-    "speed": re.compile(r"\bhow fast\b|\bspeed\b"),
-    "area": re.compile(r"\barea\b"),
+    kind: re.compile("|".join(filter(None, (MEASURE_QUESTION_WORDS.get(kind), rf"\b{kind}\b"))))
+    for kind in ("length", "depth", "height", "width", "speed", "area")
 }
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
 # Qualifiers written just before a measure word: 最大深度 and 平均深度 are different figures.

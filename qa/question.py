@@ -25,10 +25,18 @@ UNITS = sorted(
     key=len,
     reverse=True,
 )
-# Questions that ask for a length without naming its unit ("隧道有多长？", "How deep is the tunnel?"): their unit is
-# LENGTH, which any unit of length answers. Not 多高 / how high: a rate is high too (满意度有多高).
+# The words that ask for a measure without naming it ("隧道有多长？", "How deep is the tunnel?"), by measure (the kinds
+# of qa.labels.MEASURES, which reads them). Not 多高 / how high: a rate is high too (满意度有多高).
+MEASURE_QUESTION_WORDS = {
+    "length": r"多长(?!时间)|多远|\bhow (?:long|far)\b",
+    "depth": r"多深|\bhow deep\b",
+    "height": r"\bhow tall\b",
+    "width": r"多宽|\bhow wide\b",
+    "speed": r"\bhow fast\b",
+}
+# A length, depth, height or width asked so has the unit LENGTH, which any unit of length answers.
 LENGTH = "长度"
-_LENGTH_ASKED_RE = re.compile(r"多长(?!时间)|多远|多深|多宽|\bhow (?:long|far|deep|tall|wide)\b")  # not 多高: 满意度多高
+_LENGTH_ASKED_RE = re.compile("|".join(MEASURE_QUESTION_WORDS[kind] for kind in ("length", "depth", "height", "width")))
 # Words after 多少 / 几 that are not units but ask for one: "多少钱" is answered in 元 (or 万元 / 亿元).
 ASKED_WORD_UNITS = {"钱": "元"}
 # Units that count the same thing: "多少人参加" is answered by "近3000名".
