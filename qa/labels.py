@@ -76,6 +76,7 @@ _COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位�
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
 _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(?=[，,、的])")
+_QUOTED_RE = re.compile(r"“[^“”]+”")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -198,8 +199,7 @@ def _same_measure(asked: tuple[str, str | None], label: tuple[str, str | None]) 
 
 def _other_counted(counted: str | None, sentence: str, start: int, end: int) -> bool:
     """The question counts something (`Question.counted`) that the count's sentence never names, or the count is
-    followed by a noun that is not it. Names match when they share a character (停车位 / 停车泊位, 文艺表演 / 演出):
-    a paraphrase keeps some, a different thing usually none.
+    followed by a noun that names something else (`_same_counted`).
 
     >>> sentence = "累计为317家缴存企业及11万户缴存职工发放信用贷款。"
     >>> _other_counted("企业", sentence, 12, 16), _other_counted("企业", sentence, 3, 7)
@@ -214,11 +214,32 @@ def _other_counted(counted: str | None, sentence: str, start: int, end: int) -> 
     if not _COUNTING_END_RE.search(sentence[start:end]):
         return False
     noun = _noun_after(sentence[end:])
-    return noun is not None and not _shares_character(counted, noun)
+    return noun is not None and not _same_counted(counted, noun)
+
+
+def _same_counted(asked: str, noun: str) -> bool:
+    """Whether a count's noun names what the question counts. A name in quotes is only itself (“新时代最美职工” is not
+    “十佳新时代最美职工”); other nouns match when they share two characters, or the one of a one-character noun
+    (停车位 / 停车泊位, 企业 / 缴存企业, 村 / 行政村): a paraphrase keeps some, a different thing with the same
+    head shares one at most (治安巡逻队 / 志愿服务队伍).
+
+    >>> _same_counted("停车位", "停车泊位"), _same_counted("治安巡逻队", "志愿服务队伍")
+    (True, False)
+    >>> _same_counted("“十佳新时代最美职工”", "“新时代最美职工”"), _same_counted("村", "行政村")
+    (False, True)
+    """
+    if asked.startswith("“") or noun.startswith("“"):
+        return asked == noun
+    shared = {char for char in asked if is_cjk(char) and char in noun}
+    return len(shared) >= min(2, len(asked), len(noun))
 
 
 def _noun_after(text: str) -> str | None:
-    """The noun that `text` starts with, with one modifier before it ("缴存职工发放…" -> "缴存职工"); None if none."""
+    """The noun that `text` starts with, with one modifier before it ("缴存职工发放…" -> "缴存职工"), or the name in
+    quotes it starts with ("“新时代最美职工”和…" -> "“新时代最美职工”"); None if none."""
+    quoted = _QUOTED_RE.match(text)
+    if quoted is not None:
+        return quoted.group()
     words = [(pair.word, pair.flag) for pair in posseg.cut(_CLAUSE_END_RE.split(text, maxsplit=1)[0])]
     modifier = ""
     if len(words) > 1 and words[0][1] in _MODIFIER_FLAGS and words[1][1] in NOUN_FLAGS:

@@ -262,10 +262,13 @@ NOUN_FLAGS = frozenset({"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l", "zg"}
 
 
 def _counted(text: str, unit: str | None) -> str | None:
-    """The noun right after 多少 / 几 and the asked unit: what the number counts; None when no noun follows.
+    """The noun right after 多少 / 几 and the asked unit, or the name in quotes there: what the number counts; None
+    when no noun follows.
 
     >>> _counted("2022年大连为多少户企业缓缴了住房公积金？", "户"), _counted("大连建成了多少处？", "处")
     ('企业', None)
+    >>> _counted("大连选树了多少名“十佳新时代最美职工”？", "名")
+    '“十佳新时代最美职工”'
     """
     import jieba.posseg as posseg
 
@@ -275,6 +278,9 @@ def _counted(text: str, unit: str | None) -> str | None:
     tail = text[match.end() :]
     if unit is not None and tail.startswith(unit):
         tail = tail[len(unit) :]
+    quoted = re.match(r"“[^“”]+”", tail)
+    if quoted is not None:
+        return quoted.group()
     noun = ""
     for pair in posseg.cut(tail):
         if pair.flag not in NOUN_FLAGS:

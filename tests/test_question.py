@@ -104,6 +104,7 @@ def test_answers_end_as_the_kind_asked_for(question, text, expected):
         ("2022年大连为多少户企业缓缴了住房公积金？", "企业"),
         ("2022年大连建成了多少处口袋公园？", "口袋公园"),
         ("大连建成了多少处？", None),
+        ("大连选树了多少名“十佳新时代最美职工”？", "“十佳新时代最美职工”"),  # a name in quotes, whole
         ("有多少人参加？", None),  # 参加 is what they did, not what is counted
         ("渤海大道什么时候通车？", None),  # not a number question
     ],
