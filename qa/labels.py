@@ -66,6 +66,14 @@ ROLES = sorted(
     key=len,
     reverse=True,
 )
+# English titles as the Chinese text writes them; "deputy" / "vice" before one is 副.
+_ROLES_EN = {
+    "chairman": "董事长", "general manager": "总经理", "manager": "经理", "chief engineer": "总工程师", "engineer": "工程师",
+    "director": "主任", "party secretary": "书记", "secretary": "书记", "mayor": "市长", "reporter": "记者",
+    "journalist": "记者", "principal": "校长", "dean": "院长", "graduate": "毕业生", "resident": "居民",
+    "passenger": "乘客", "volunteer": "志愿者",
+}
+_ROLE_EN_RE = re.compile(r"\b(deputy |vice )?(" + "|".join(sorted(_ROLES_EN, key=len, reverse=True)) + r")\b")
 # Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
 HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
@@ -97,9 +105,22 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
         return _other_measure(_asked_measures(question), before) or _other_counted(question.counted, sentence, start, end)
-    if question.kind == PERSON and question.slot is not None:
-        return _other_role(question.slot[0], before)
+    if question.kind == PERSON:
+        asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
+        return bool(asked) and _other_role(asked, before)
     return False
+
+
+def _english_role(question: str) -> str | None:
+    """The title an English who-question asks for, as the Chinese text writes it; None when it names none.
+
+    >>> _english_role("Who is the deputy chief engineer of the tunnel company?"), _english_role("Who said it?")
+    ('副总工程师', None)
+    """
+    match = _ROLE_EN_RE.search(question.lower())
+    if match is None:
+        return None
+    return ("副" if match.group(1) else "") + _ROLES_EN[match.group(2)]
 
 
 def _other_time(question: str, before: str) -> bool:

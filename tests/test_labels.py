@@ -46,6 +46,9 @@ def test_a_label_of_another_clause_does_not_count():
         ("大魏家街道副主任是谁？", False),
         ("大魏家街道的书记是谁？", True),
         ("谁谈到了渤海大道带来的机遇？", False),  # no title asked
+        ("Who is the deputy chief engineer of Bohai Avenue?", True),  # English titles too
+        ("Who is the deputy director of Dawei Street?", False),
+        ("Who talked about the new opportunities?", False),
     ],
 )
 def test_roles(question, expected):
