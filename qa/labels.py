@@ -50,11 +50,11 @@ MEASURES = {
 }
 _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
 # Measures a question asks for without a Chinese measure word: how it asks ("隧道有多长？", "How long is the tunnel?",
-# qa.question.MEASURE_QUESTION_WORDS) or the English measure it names ("the length of").
+# qa.question.MEASURE_QUESTION_WORDS) or the English measure it names ("the length of", "the budget of").
 _ASKED_MEASURES = {
     kind: re.compile("|".join(filter(None, (MEASURE_QUESTION_WORDS.get(kind), rf"\b{kind}\b"))))
-    for kind in ("length", "depth", "height", "width", "speed", "area")
-}
+    for kind in ("length", "depth", "height", "width", "speed", "area", "population")
+} | {"money": re.compile(r"\b(?:budget|cost|investment|funding)\b")}
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
 # Qualifiers written just before a measure word: 最大深度 and 平均深度 are different figures.
 _QUALIFIER_RE = re.compile(r"(?:最大|最小|最高|最低|最长|最短|最深|平均)$")

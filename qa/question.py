@@ -67,10 +67,16 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
 ]
 # "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
 _TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
+# "What is the annual budget of …?" asks for a number as "how much" does.
+_AMOUNT_NOUNS_EN = (
+    "budget|cost|price|investment|funding|population|area|length|depth|width|height|speed|salary|amount|number|"
+    "percentage|rate|share|total"
+)
 _PATTERNS_EN: list[tuple[str, str]] = [
     (NUMBER, rf"\bhow long (?:is|was|are|were)\b(?! (?:the |a |an |this |that )?(?:{_TIME_NOUNS_EN})\b)"),
     (DURATION, r"\bhow long\b"),
-    (NUMBER, r"\bhow (many|much|deep|high|tall|wide|far|fast|big|large)\b|\bwhat (percentage|share|proportion|number)\b"),
+    (NUMBER, r"\bhow (many|much|deep|high|tall|wide|far|fast|big|large)\b|\bwhat (percentage|share|proportion|number)\b"
+             rf"|\bwhat (?:is|was|are|were) (?:the|its|their) (?:\w+ )?(?:{_AMOUNT_NOUNS_EN})\b"),
     (DATE, r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b"),
     (PERSON, r"\bwho(m|se)?\b|\bwhat is the name of the (person|engineer|manager|director|resident|reporter)"),
     (ORG, r"\bwhich (company|organi[sz]ation|enterprise|group|university|school|department)\b"),

@@ -23,6 +23,9 @@ def is_mislabelled(question: str, text: str, span: str) -> bool:
         ("隧道在水下有多深？", "23米", False),  # the question names no measure word: nothing to contradict
         ("隧道的平均深度是多少？", "23米", False),
         ("隧道的最大深度是多少米？", "23米", True),  # the text gives the average
+        ("What is the design speed of the tunnel?", "60公里", False),  # English measure nouns
+        ("What is the total length of the tunnel?", "60公里", True),
+        ("What is the budget of the tunnel?", "60公里", True),  # money asked, a speed given
     ],
 )
 def test_measures(question, span, expected):

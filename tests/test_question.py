@@ -49,6 +49,8 @@ def test_traditional_question_is_matched_in_simplified():
         ("How many pocket parks did Dalian build in 2022?", "number"),
         ("When did the Bohai Avenue open to traffic?", "date"),
         ("Who is the deputy chief engineer of the tunnel company?", "person"),
+        ("What is the annual budget of the craftsman academy?", "number"),  # an amount, as "how much"
+        ("What is the main goal of the plan?", "phrase"),
     ],
 )
 def test_expected_answer_kind(question, kind):
