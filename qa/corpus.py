@@ -59,7 +59,7 @@ class Corpus:
             raise ValueError(f"document ids must be unique, got {ids!r}")
         self.documents = documents
         self.rows = [Row(d, s) for d in documents for s in d.sentences]
-        self._idf: dict[str, float] = {}
+        self._frequency: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -104,7 +104,10 @@ class Corpus:
 
         A word the corpus never contains gets the highest weight: a question about it cannot be answered here.
         """
-        if word not in self._idf:
-            frequency = sum(1 for row in self.rows if word in row.sentence.text)
-            self._idf[word] = math.log(1.0 + len(self.rows) / (frequency + 0.5))
-        return self._idf[word]
+        return math.log(1.0 + len(self.rows) / (self.sentence_frequency(word) + 0.5))
+
+    def sentence_frequency(self, word: str) -> int:
+        """How many sentences contain `word`."""
+        if word not in self._frequency:
+            self._frequency[word] = sum(1 for row in self.rows if word in row.sentence.text)
+        return self._frequency[word]

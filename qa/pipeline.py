@@ -20,7 +20,7 @@ from qa.labels import LABEL_PENALTY, completes_name, completes_place, mislabelle
 from qa.question import PERSON, PLACE, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
-from qa.rules import fits_kind, typed_core
+from qa.rules import DATE_RE, fits_kind, typed_core
 from qa.settings import Settings
 
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
@@ -32,6 +32,9 @@ DEFAULT_THRESHOLD = 0.5
 # 61.4 / 74.6 (NoAns on the tune split 80.0 throughout). 4 and 5 score alike; 5 reads ~12% slower than 4, which
 # reads ~30% slower than 3 (answer p50 about 75 ms against 57 on this machine).
 READER_PASSAGES = 4
+# A word in at most this share of the corpus's sentences is specific to what a question asks (see
+# `_count_for_other_matter`).
+SPECIFIC_SHARE = 0.1
 
 
 class Answerer:
@@ -233,9 +236,25 @@ class Answerer:
         asked form (`fits_kind`: "2022年" does not say which day)."""
         sentence = self.corpus.rows[choice.row].sentence
         source = self.corpus.rows[choice.row].document.source
-        if not fits_kind(q, source[choice.start : choice.end]):
+        if not fits_kind(q, source[choice.start : choice.end]) or self._count_for_other_matter(q, sentence.text):
             return True
         return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
+
+    def _count_for_other_matter(self, q: Question, sentence: str) -> bool:
+        """A count of the asked noun in a sentence about something else: the question has two or more specific words
+        (those the corpus uses in few sentences) and none of them is in it. "今年大连为多少户居民安装电梯？" is not
+        answered by "…完成192个小区…的改造面积，受益居民达到15万户" (安装, 电梯 are elsewhere in the article; 大连 is
+        everywhere). Words the corpus never uses (a paraphrase), times (今年) and the counted noun say nothing either
+        way; one specific word alone may be a paraphrase's chance (CMRC trial: 目前 for 现 lost a right answer)."""
+        if q.counted is None:
+            return False
+        few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
+        specific = [
+            word for word in q.words
+            if len(word) > 1 and word not in q.counted and not word.isdigit() and not DATE_RE.fullmatch(word)
+            and 0 < self.corpus.sentence_frequency(word) <= few
+        ]
+        return len(set(specific)) >= 2 and not any(word in sentence for word in specific)
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""

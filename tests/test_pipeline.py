@@ -157,3 +157,11 @@ def test_a_mislabelled_reader_span_leaves_the_rules_span(fake_embedder):
     answerer = Answerer.from_texts({"firm": text}, embedder=fake_embedder, reader=FakeReader("黄伟东", 0.99))
     result = answerer.answer("三友电器公司的董事长是谁？")
     assert result.text == "王强"
+
+
+def test_a_count_in_a_sentence_about_another_matter_is_not_an_answer(fake_embedder):
+    # 15万户 counts 居民, but its sentence is about renovation: the question's 安装, 电梯 are in another one
+    text = "今年，大连完成192个小区的改造，受益居民达到15万户。大连还将继续推进既有住宅安装电梯。大连新建口袋公园100处。"
+    answerer = Answerer.from_texts({"homes": text}, embedder=fake_embedder, reader=FakeReader("15万户", 0.99))
+    assert not answerer.answer("今年大连为多少户居民安装电梯？").found
+    assert answerer.answer("今年大连的改造让多少户居民受益？").text == "15万户"
