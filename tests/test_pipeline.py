@@ -165,3 +165,9 @@ def test_a_count_in_a_sentence_about_another_matter_is_not_an_answer(fake_embedd
     answerer = Answerer.from_texts({"homes": text}, embedder=fake_embedder, reader=FakeReader("15万户", 0.99))
     assert not answerer.answer("今年大连为多少户居民安装电梯？").found
     assert answerer.answer("今年大连的改造让多少户居民受益？").text == "15万户"
+
+
+def test_a_mislabelled_first_candidate_leaves_a_runner_up_of_its_sentence(fake_embedder):
+    text = "大连选树了90名“新时代最美职工”和10名“十佳新时代最美职工”。大连新建口袋公园100处。"
+    answerer = Answerer.from_texts({"staff": text}, Settings(answer_threshold=0.0, use_reader=False), embedder=fake_embedder)
+    assert answerer.answer("大连选树了多少名“十佳新时代最美职工”？").text == "10名"
