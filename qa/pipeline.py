@@ -109,7 +109,7 @@ class Answerer:
         q, terms, hits, ranked = self._run(question, timings)
         clock = time.perf_counter()
         rules = self._rules_choice(q, ranked)
-        reader = self._checked(q, self._reader_choice(q, terms, hits)) if needs_reader(q.kind, rules) else None
+        reader = self._checked(q, self._reader_choice(q, hits)) if needs_reader(q.kind, rules) else None
         missing = reader is not None and self._missing_entity(q, reader)
         choice = choose(q.kind, rules, reader, missing, self._reader_completes(q, rules, reader))
         timings["read"] = time.perf_counter() - clock
@@ -180,7 +180,7 @@ class Answerer:
         start, end = row.sentence.source_span(candidate.start, candidate.end)
         return Choice(candidate.row, start, end, candidate.score, "rules")
 
-    def _reader_choice(self, q: Question, terms: list[tuple[str, ...]], hits: list[Hit]) -> Choice | None:
+    def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
         """The reader's best span in the top sentences, or None without a reader.
 
         The top sentences of each document are joined in document order into one passage, and the passages read
@@ -195,7 +195,8 @@ class Answerer:
         texts = [passage.text for passage in passages]
         question = q.simplified
         if q.english:
-            question = chinese_question(terms, q.kind, "".join(texts)) or question
+            translations = self._glossary.translate(q.text)  # built by `_terms`
+            question = chinese_question(translations, q.kind, "".join(texts), q.head) or question
         result = reader.read(question, texts)
         if result.best is None:
             return None

@@ -203,9 +203,9 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "医院": (("医院",), ()),
 }
 _HEAD_RE_ZH = re.compile(r"(?:哪一?[个所家座]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")")
-_HEAD_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区",
+HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
-_HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(_HEAD_EN) + r")\b")
+_HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")
 
 
 def _head(text: str, english: bool) -> str | None:
@@ -216,7 +216,7 @@ def _head(text: str, english: bool) -> str | None:
     """
     if english:
         match = _HEAD_RE_EN.search(text)
-        return _HEAD_EN[match.group(1)] if match else None
+        return HEAD_WORDS_EN[match.group(1)] if match else None
     match = _HEAD_RE_ZH.search(text)
     return match.group(1) if match else None
 

@@ -1,7 +1,7 @@
 """English terms -> Chinese words of the corpus, through CC-CEDICT."""
 
 from qa.crosslingual import Glossary, chinese_question, substrings
-from qa.question import NUMBER, PERSON, PHRASE
+from qa.question import NUMBER, ORG, PERSON, PHRASE
 
 
 def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
@@ -30,7 +30,21 @@ def test_substrings():
 
 def test_chinese_question_uses_the_longest_translation_the_passage_holds():
     passage = "大连湾海底隧道全长5.1公里，渤海大道全线通车。"
-    terms = [("海底隧道", "隧道"), ("全长",), ("海底隧道", "海底"), ("沈阳",)]
+    terms = [("undersea tunnel", ("海底隧道", "隧道")), ("length", ("全长",)), ("undersea", ("海底隧道", "海底")),
+             ("shenyang", ("沈阳",))]
     assert chinese_question(terms, NUMBER, passage) == "海底隧道全长多少？"  # repeated and absent words dropped
-    assert chinese_question([("隧道工程", "隧道")], PHRASE, passage) == "隧道什么？"
-    assert chinese_question([("沈阳",)], PERSON, passage) is None
+    assert chinese_question([("tunnel works", ("隧道工程", "隧道"))], PHRASE, passage) == "隧道什么？"
+    assert chinese_question([("shenyang", ("沈阳",))], PERSON, passage) is None
+
+
+def test_a_which_question_asks_for_its_head_without_translating_it():
+    glossary = Glossary(substrings(["毕业于大连理工大学的张凯签约了瓦轴集团。"]))
+    terms = glossary.translate("Which university did the graduate Zhang Kai attend?")
+    question = chinese_question(terms, ORG, "毕业于大连理工大学的张凯签约了瓦轴集团。", head="大学")
+    assert question.endswith("哪个大学？") and "张凯" in question and "理工" not in question
+
+
+def test_names_written_in_pinyin():
+    glossary = Glossary(substrings(["家住西岗区香川社区的居民李桂珍说。"]))
+    terms = dict(glossary.translate("Where does Li Guizhen of the Xiangchuan community live?"))
+    assert terms["li guizhen"] == ("李桂珍",) and terms["xiangchuan"] == ("香川",)
