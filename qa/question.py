@@ -99,7 +99,7 @@ class Question:
     unit: str | None  # for NUMBER: the measure word asked for ("多少处" -> "处")
     words: tuple[str, ...]  # content words of `simplified`
     truncated: bool
-    entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍)
+    entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍; English: numbers)
     slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
     head: str | None = None  # the kind of place or body asked for: "小区" for "张岩家住哪个小区？" (see HEAD_ENDINGS)
     counted: str | None = None  # for NUMBER: what is counted, "企业" for "多少户企业缓缴了公积金？" (see `_counted`)
@@ -143,7 +143,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         unit=unit,
         words=tuple(word_tokens(simplified)),
         truncated=truncated,
-        entities=() if english else _entities(simplified),
+        entities=tuple(dict.fromkeys(re.findall(r"\d+(?:\.\d+)?", simplified))) if english else _entities(simplified),
         slot=None if english else _slot(simplified),
         head=_head(simplified.lower(), english),
         counted=_counted(simplified, unit) if kind == NUMBER and not english else None,
@@ -203,7 +203,7 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "医院": (("医院",), ()),
 }
 _HEAD_RE_ZH = re.compile(r"(?:哪一?[个所家座]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")")
-HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区",
+HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区", "street": "街道",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
 _HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")
 

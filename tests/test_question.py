@@ -134,3 +134,9 @@ def test_questions_that_ask_for_a_length(question, kind, unit):
 def test_any_unit_of_length_answers_a_length():
     assert units_compatible("长度", "公里") and units_compatible("长度", "米")
     assert not units_compatible("长度", "分钟") and not units_compatible("长度", None)
+
+
+def test_an_english_question_carries_its_numbers_and_the_place_it_asks_for():
+    q = analyse_question("How many households did the 2022 renovation benefit?", 300)
+    assert q.entities == ("2022",)
+    assert analyse_question("Which street is the Hehe courtyard in?", 300).head == "街道"
