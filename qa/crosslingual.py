@@ -152,7 +152,9 @@ class Glossary:
 
     def _lookup(self, term: str, phrase_only: bool) -> set[str]:
         for form in _lemmas(term) if " " not in term else [term]:
-            found = self._phrases.get(form, set()) | (set() if phrase_only else self._words.get(form, set()))
+            # A definition that is the whole term ("to live": 生活) before one that has it among others ("to live it
+            # up": 享受).
+            found = self._phrases.get(form, set()) or (set() if phrase_only else self._words.get(form, set()))
             if found:
                 return found
         return set(self._names.get(term.replace(" ", ""), ()))  # a name written in pinyin: Xiangchuan, Li Guizhen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from dataclasses import replace
@@ -242,8 +243,25 @@ class Answerer:
         return completes_name(ours, theirs) if q.kind == PERSON else completes_place(q, ours, theirs)
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
+        """Whether the paragraph of the choice lacks a name or number of the question (`Question.entities`), or, for an
+        English question, every translation of one of its names (the capitalised words: "Who is the deputy chief
+        engineer of Bohai Avenue?" is not answered from a paragraph without 渤海 or without 大道)."""
         context = self.corpus.rows[choice.row].unit.text
-        return any(entity not in context for entity in q.entities)
+        if any(entity not in context for entity in q.entities):
+            return True
+        return q.english and any(not any(word in context for word in words) for words in self._name_translations(q))
+
+    def _name_translations(self, q: Question) -> list[tuple[str, ...]]:
+        """The Chinese words of each name in an English question: terms all of whose words are capitalised there (not
+        the first word of the question). Left out: terms without a translation, and names of what the corpus is about
+        (a translation in more than SPECIFIC_SHARE of its sentences: 大连 in the article, whose paragraphs need not
+        repeat it)."""
+        names = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", q.text.strip())}
+        few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
+        return [
+            words for term, words in self._glossary.translate(q.text)
+            if words and set(term.split()) <= names and all(self.corpus.sentence_frequency(word) <= few for word in words)
+        ]
 
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
         """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the

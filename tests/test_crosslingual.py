@@ -48,3 +48,8 @@ def test_names_written_in_pinyin():
     glossary = Glossary(substrings(["家住西岗区香川社区的居民李桂珍说。"]))
     terms = dict(glossary.translate("Where does Li Guizhen of the Xiangchuan community live?"))
     assert terms["li guizhen"] == ("李桂珍",) and terms["xiangchuan"] == ("香川",)
+
+
+def test_a_definition_that_is_the_whole_term_comes_first():
+    glossary = Glossary(substrings(["市民在这里享受生活。"]))
+    assert dict(glossary.translate("Where do they live?"))["live"] == ("生活",)  # not 享受, "to live it up"

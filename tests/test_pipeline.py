@@ -171,3 +171,10 @@ def test_a_mislabelled_first_candidate_leaves_a_runner_up_of_its_sentence(fake_e
     text = "大连选树了90名“新时代最美职工”和10名“十佳新时代最美职工”。大连新建口袋公园100处。"
     answerer = Answerer.from_texts({"staff": text}, Settings(answer_threshold=0.0, use_reader=False), embedder=fake_embedder)
     assert answerer.answer("大连选树了多少名“十佳新时代最美职工”？").text == "10名"
+
+
+def test_an_english_question_names_what_the_paragraph_must_mention(fake_embedder):
+    text = "2022年6月30日，渤海大道实现全线通车。\n\n大连湾海底隧道有限公司副总工程师孙磊表示，隧道今年通车。"
+    answerer = Answerer.from_texts({"roads": text}, embedder=fake_embedder, reader=FakeReader("孙磊", 0.99))
+    assert not answerer.answer("Who is the deputy chief engineer of Bohai Avenue?").found  # no 渤海, 大道 there
+    assert answerer.answer("Who is the deputy chief engineer of the tunnel company?").text == "孙磊"
