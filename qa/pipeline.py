@@ -8,6 +8,8 @@ import sys
 import time
 from dataclasses import replace
 
+import jieba.posseg as posseg
+
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
 from qa.corpus import Corpus
@@ -38,6 +40,9 @@ RULE_CANDIDATES_CHECKED = 3
 # A word in at most this share of the corpus's sentences is specific to what a question asks (see
 # `_count_for_other_matter`).
 SPECIFIC_SHARE = 0.1
+# jieba's tags (by first letter) of words that are not specific whatever their frequency: times, adverbs, numbers,
+# measure words, pronouns, prepositions, conjunctions, particles.
+_NOT_SPECIFIC_FLAGS = ("t", "d", "m", "q", "r", "p", "c", "u")
 
 
 class Answerer:
@@ -273,20 +278,22 @@ class Answerer:
         return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
 
     def _count_for_other_matter(self, q: Question, sentence: str) -> bool:
-        """A count of the asked noun in a sentence about something else: the question has two or more specific words
-        (those the corpus uses in few sentences) and none of them is in it. "今年大连为多少户居民安装电梯？" is not
-        answered by "…完成192个小区…的改造面积，受益居民达到15万户" (安装, 电梯 are elsewhere in the article; 大连 is
-        everywhere). Words the corpus never uses (a paraphrase), times (今年) and the counted noun say nothing either
-        way; one specific word alone may be a paraphrase's chance (CMRC trial: 目前 for 现 lost a right answer)."""
+        """A count of the asked noun in a sentence about something else: none of the question's specific words (those
+        the corpus uses in few sentences) is in it. "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的
+        改造面积，受益居民达到15万户" (安装, 电梯 are elsewhere in the article; 大连 is everywhere). Words the corpus never
+        uses (a paraphrase), the counted noun, and times, adverbs, numbers and function words (今年, 目前: jieba's tags)
+        say nothing either way (CMRC trial: counting 目前 lost a right answer to 目前学校有几个校区)."""
         if q.counted is None:
             return False
+        flags = {pair.word: pair.flag for pair in posseg.cut(q.simplified)}
         few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
         specific = [
             word for word in q.words
             if len(word) > 1 and word not in q.counted and not word.isdigit() and not DATE_RE.fullmatch(word)
+            and not flags.get(word, "n").startswith(_NOT_SPECIFIC_FLAGS)
             and 0 < self.corpus.sentence_frequency(word) <= few
         ]
-        return len(set(specific)) >= 2 and not any(word in sentence for word in specific)
+        return bool(specific) and not any(word in sentence for word in specific)
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""

@@ -161,9 +161,12 @@ def test_a_mislabelled_reader_span_leaves_the_rules_span(fake_embedder):
 
 def test_a_count_in_a_sentence_about_another_matter_is_not_an_answer(fake_embedder):
     # 15万户 counts 居民, but its sentence is about renovation: the question's 安装, 电梯 are in another one
-    text = "今年，大连完成192个小区的改造，受益居民达到15万户。大连还将继续推进既有住宅安装电梯。大连新建口袋公园100处。"
+    text = ("今年，大连完成192个小区的改造，受益居民达到15万户。大连还将继续推进既有住宅安装电梯。大连新建口袋公园100处。"
+            "改造包括门窗改造。目前大连还将新建学校。")
     answerer = Answerer.from_texts({"homes": text}, embedder=fake_embedder, reader=FakeReader("15万户", 0.99))
     assert not answerer.answer("今年大连为多少户居民安装电梯？").found
+    assert not answerer.answer("大连为多少户居民更换了门窗？").found  # one specific word, 门窗, is enough
+    assert answerer.answer("目前大连有多少户居民？").text == "15万户"  # 目前 (a time) is not specific
     assert answerer.answer("今年大连的改造让多少户居民受益？").text == "15万户"
 
 
