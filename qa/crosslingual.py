@@ -27,6 +27,7 @@ QUESTION_WORDS = {
     NAMED: "什么",
 }
 
+_PROPER_NAME_RE = re.compile(r"(?:[A-Z][a-z]+\s?)+")  # a proper name leading a definition: "Shenyang subprovincial city…"
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
 _LEADING = re.compile(r"^(?:to|a|an|the|of|be)\s+")
@@ -38,7 +39,7 @@ def _definition_phrases(definition: str) -> list[str]:
         return []
     phrases = []
     # A proper name leads its definition: "Dalian prefecture-level city in Liaoning" -> "dalian".
-    name = re.match(r"(?:[A-Z][a-z]+\s?)+", definition)
+    name = _PROPER_NAME_RE.match(definition)
     if name:
         phrases.append(name.group(0).strip().lower())
     for part in re.split(r"[;,]", _PARENTHESES.sub(" ", definition.lower())):
@@ -99,6 +100,7 @@ class Glossary:
     def __init__(self, vocabulary: set[str]):
         self._phrases: dict[str, set[str]] = defaultdict(set)  # whole definition phrases
         self._words: dict[str, set[str]] = defaultdict(set)  # single words of short definitions
+        self._names_elsewhere: dict[str, set[str]] = defaultdict(set)  # proper names -> words not in the corpus
         syllables: dict[str, set[str]] = defaultdict(set)  # character -> its readings, toneless
         with resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE).open(encoding="utf-8") as lines:
             for line in lines:
@@ -106,9 +108,14 @@ class Glossary:
                     continue
                 head, _, rest = line.partition(" [")
                 forms = head.split()
-                if len(forms) != 2 or forms[1] not in vocabulary:
+                if len(forms) != 2:
                     continue
                 simplified = forms[1]
+                if simplified not in vocabulary:
+                    name = _PROPER_NAME_RE.match(rest.partition("] /")[2])
+                    if name is not None:
+                        self._names_elsewhere[name.group().strip().lower()].add(simplified)
+                    continue
                 reading, _, rest = rest.partition("] ")
                 if len(simplified) == 1:
                     syllables[simplified].add(_toneless(reading))
@@ -149,6 +156,18 @@ class Glossary:
                     break
             i += 1
         return terms
+
+    def names_elsewhere(self, term: str) -> tuple[str, ...]:
+        """The Chinese words, none of them in the corpus, of a proper name that CC-CEDICT knows ("shenyang" -> 沈阳):
+        a question naming it asks about something the corpus does not mention.
+
+        >>> Glossary({"大连"}).names_elsewhere("shenyang")
+        ('沈阳', '沈阳市')
+        """
+        for form in _lemmas(term):  # shenyang's -> shenyang
+            if form in self._names_elsewhere:
+                return tuple(sorted(self._names_elsewhere[form]))
+        return ()
 
     def _lookup(self, term: str, phrase_only: bool) -> set[str]:
         for form in _lemmas(term) if " " not in term else [term]:

@@ -258,15 +258,18 @@ class Answerer:
 
     def _name_translations(self, q: Question) -> list[tuple[str, ...]]:
         """The Chinese words of each name in an English question: terms all of whose words are capitalised there (not
-        the first word of the question). Left out: terms without a translation, and names of what the corpus is about
-        (a translation in more than SPECIFIC_SHARE of its sentences: 大连 in the article, whose paragraphs need not
-        repeat it)."""
+        the first word of the question), by their translations in the corpus or else the names CC-CEDICT gives them
+        elsewhere (Shenyang: 沈阳, which no paragraph of the article holds). Left out: terms with neither, and names of
+        what the corpus is about (a translation in more than SPECIFIC_SHARE of its sentences: 大连 in the article,
+        whose paragraphs need not repeat it)."""
         names = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", q.text.strip())}
         few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
-        return [
-            words for term, words in self._glossary.translate(q.text)
-            if words and set(term.split()) <= names and all(self.corpus.sentence_frequency(word) <= few for word in words)
+        named = [
+            words or self._glossary.names_elsewhere(term)
+            for term, words in self._glossary.translate(q.text)
+            if set(term.replace("'s", "").split()) <= names
         ]
+        return [words for words in named if words and all(self.corpus.sentence_frequency(w) <= few for w in words)]
 
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
         """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the

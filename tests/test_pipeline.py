@@ -180,4 +180,5 @@ def test_an_english_question_names_what_the_paragraph_must_mention(fake_embedder
     text = "2022年6月30日，渤海大道实现全线通车。\n\n大连湾海底隧道有限公司副总工程师孙磊表示，隧道今年通车。"
     answerer = Answerer.from_texts({"roads": text}, embedder=fake_embedder, reader=FakeReader("孙磊", 0.99))
     assert not answerer.answer("Who is the deputy chief engineer of Bohai Avenue?").found  # no 渤海, 大道 there
+    assert not answerer.answer("Who is the deputy chief engineer of Shenyang's tunnel?").found  # 沈阳: not in the texts
     assert answerer.answer("Who is the deputy chief engineer of the tunnel company?").text == "孙磊"
