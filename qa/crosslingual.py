@@ -157,6 +157,22 @@ class Glossary:
             i += 1
         return terms
 
+    def names(self, question: str) -> list[tuple[str, ...]]:
+        """The Chinese words of each name in an English question: the terms all of whose words are capitalised there
+        (not the first word of the question), by their translations in the corpus, or else the names CC-CEDICT gives
+        them elsewhere (`names_elsewhere`); terms with neither are left out.
+
+        >>> Glossary({"渤海", "大道", "孙磊"}).names("Who is the chief engineer of Bohai Avenue in Shenyang?")
+        [('渤海',), ('大道',), ('沈阳', '沈阳市')]
+        """
+        capitalised = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", question.strip())}
+        named = [
+            words or self.names_elsewhere(term)
+            for term, words in self.translate(question)
+            if set(term.replace("'s", "").split()) <= capitalised
+        ]
+        return [words for words in named if words]
+
     def names_elsewhere(self, term: str) -> tuple[str, ...]:
         """The Chinese words, none of them in the corpus, of a proper name that CC-CEDICT knows ("shenyang" -> 沈阳):
         a question naming it asks about something the corpus does not mention.

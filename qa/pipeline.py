@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-import re
 import sys
 import time
 from dataclasses import replace
-
-import jieba.posseg as posseg
 
 from qa.article import ARTICLE_ID, read_article
 from qa.combine import Choice, choose, needs_reader
@@ -23,8 +20,9 @@ from qa.labels import LABEL_PENALTY, completes_name, completes_place, mislabelle
 from qa.question import PERSON, PLACE, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
-from qa.rules import DATE_RE, fits_kind, typed_core
+from qa.rules import fits_kind, typed_core
 from qa.settings import Settings
+from qa.support import Support
 
 # Chosen on the tuning split of eval/questions.jsonl (see eval/reports/latest.md): the score at which an answer
 # is more often right than wrong, keeping abstentions on unanswerable questions high.
@@ -37,12 +35,6 @@ DEFAULT_THRESHOLD = 0.5
 READER_PASSAGES = 4
 # The rules' candidates checked for what they answer (`_rules_choice`).
 RULE_CANDIDATES_CHECKED = 3
-# A word in at most this share of the corpus's sentences is specific to what a question asks (see
-# `_count_for_other_matter`).
-SPECIFIC_SHARE = 0.1
-# jieba's tags (by first letter) of words that are not specific whatever their frequency: times, adverbs, numbers,
-# measure words, pronouns, prepositions, conjunctions, particles.
-_NOT_SPECIFIC_FLAGS = ("t", "d", "m", "q", "r", "p", "c", "u")
 
 
 class Answerer:
@@ -61,6 +53,7 @@ class Answerer:
             dense, KeywordIndex(corpus.passages()), settings.dense_candidates, settings.keyword_candidates, settings.rrf_k
         )
         self.extractor = RuleExtractor(corpus)
+        self.support = Support(corpus)
         self._glossary: Glossary | None = None  # built on the first English question
         self._reader = reader  # None: the shipped reader, loaded on first use when settings.use_reader
 
@@ -248,55 +241,18 @@ class Answerer:
         return completes_name(ours, theirs) if q.kind == PERSON else completes_place(q, ours, theirs)
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
-        """Whether the paragraph of the choice lacks a name or number of the question (`Question.entities`), or, for an
-        English question, every translation of one of its names (the capitalised words: "Who is the deputy chief
-        engineer of Bohai Avenue?" is not answered from a paragraph without 渤海 or without 大道)."""
-        context = self.corpus.rows[choice.row].unit.text
-        if any(entity not in context for entity in q.entities):
-            return True
-        return q.english and any(not any(word in context for word in words) for words in self._name_translations(q))
-
-    def _name_translations(self, q: Question) -> list[tuple[str, ...]]:
-        """The Chinese words of each name in an English question: terms all of whose words are capitalised there (not
-        the first word of the question), by their translations in the corpus or else the names CC-CEDICT gives them
-        elsewhere (Shenyang: 沈阳, which no paragraph of the article holds). Left out: terms with neither, and names of
-        what the corpus is about (a translation in more than SPECIFIC_SHARE of its sentences: 大连 in the article,
-        whose paragraphs need not repeat it)."""
-        names = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", q.text.strip())}
-        few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
-        named = [
-            words or self._glossary.names_elsewhere(term)
-            for term, words in self._glossary.translate(q.text)
-            if set(term.replace("'s", "").split()) <= names
-        ]
-        return [words for words in named if words and all(self.corpus.sentence_frequency(w) <= few for w in words)]
+        """Whether the choice's paragraph lacks a name or number of the question (`qa.support`)."""
+        names = self._glossary.names(q.text) if q.english else []  # built by `_terms`
+        return self.support.missing_name(q, choice.row, names)
 
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
         """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the
         asked form (`fits_kind`: "2022年" does not say which day)."""
         sentence = self.corpus.rows[choice.row].sentence
         source = self.corpus.rows[choice.row].document.source
-        if not fits_kind(q, source[choice.start : choice.end]) or self._count_for_other_matter(q, sentence.text):
+        if not fits_kind(q, source[choice.start : choice.end]) or self.support.count_for_other_matter(q, choice.row):
             return True
         return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
-
-    def _count_for_other_matter(self, q: Question, sentence: str) -> bool:
-        """A count of the asked noun in a sentence about something else: none of the question's specific words (those
-        the corpus uses in few sentences) is in it. "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的
-        改造面积，受益居民达到15万户" (安装, 电梯 are elsewhere in the article; 大连 is everywhere). Words the corpus never
-        uses (a paraphrase), the counted noun, and times, adverbs, numbers and function words (今年, 目前: jieba's tags)
-        say nothing either way (CMRC trial: counting 目前 lost a right answer to 目前学校有几个校区)."""
-        if q.counted is None:
-            return False
-        flags = {pair.word: pair.flag for pair in posseg.cut(q.simplified)}
-        few = max(1, int(len(self.corpus) * SPECIFIC_SHARE))
-        specific = [
-            word for word in q.words
-            if len(word) > 1 and word not in q.counted and not word.isdigit() and not DATE_RE.fullmatch(word)
-            and not flags.get(word, "n").startswith(_NOT_SPECIFIC_FLAGS)
-            and 0 < self.corpus.sentence_frequency(word) <= few
-        ]
-        return bool(specific) and not any(word in sentence for word in specific)
 
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""

@@ -1,0 +1,69 @@
+"""Whether the corpus supports an answer, beyond the labels of its own sentence (`qa.labels`).
+
+Two checks read the corpus around the chosen span:
+- names: the question's names and numbers (`Question.entities`; for an English question, the Chinese words of its
+  capitalised names) must be in the answer's paragraph: "Who is the deputy chief engineer of Bohai Avenue?" is not
+  answered from a paragraph about the tunnel;
+- counts: a count of the asked noun answers only if its sentence holds one of the question's specific words:
+  "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的改造面积，受益居民达到15万户".
+Both need to know which words are specific to a question (in few of the corpus's sentences) and which name what the
+whole corpus is about (大连 in the article, whose paragraphs need not repeat it).
+"""
+
+from __future__ import annotations
+
+import jieba.posseg as posseg
+
+from qa.corpus import Corpus
+from qa.question import Question
+from qa.rules import DATE_RE
+
+# A word in at most this share of the corpus's sentences is specific to what a question asks; a name in more is what
+# the corpus is about.
+SPECIFIC_SHARE = 0.1
+# jieba's tags (by first letter) of words that are not specific whatever their frequency: times, adverbs, numbers,
+# measure words, pronouns, prepositions, conjunctions, particles.
+_NOT_SPECIFIC_FLAGS = ("t", "d", "m", "q", "r", "p", "c", "u")
+
+
+class Support:
+    """The two checks over one corpus (see the module's docstring)."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self._few = max(1, int(len(corpus) * SPECIFIC_SHARE))
+
+    def missing_name(self, question: Question, row: int, names: list[tuple[str, ...]]) -> bool:
+        """Whether the paragraph of `row` lacks one of the question's entities, or all the Chinese words of one of
+        `names` (an English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
+        context = self.corpus.rows[row].unit.text
+        if any(entity not in context for entity in question.entities):
+            return True
+        return any(not any(word in context for word in words) for words in names if not self._about(words))
+
+    def count_for_other_matter(self, question: Question, row: int) -> bool:
+        """A count of the asked noun in the sentence of `row`, which holds none of the question's specific words.
+
+        Words the corpus never uses (a paraphrase), the counted noun, and times, adverbs, numbers and function words
+        (今年, 目前: jieba's tags) say nothing either way (CMRC trial: counting 目前 lost a right answer to
+        目前学校有几个校区).
+        """
+        if question.counted is None:
+            return False
+        flags = {pair.word: pair.flag for pair in posseg.cut(question.simplified)}
+        specific = [
+            word
+            for word in question.words
+            if len(word) > 1
+            and word not in question.counted
+            and not word.isdigit()
+            and not DATE_RE.fullmatch(word)
+            and not flags.get(word, "n").startswith(_NOT_SPECIFIC_FLAGS)
+            and 0 < self.corpus.sentence_frequency(word) <= self._few
+        ]
+        sentence = self.corpus.rows[row].sentence.text
+        return bool(specific) and not any(word in sentence for word in specific)
+
+    def _about(self, words: tuple[str, ...]) -> bool:
+        """Whether a name (by its Chinese words) is what the corpus is about: one of them in many sentences."""
+        return any(self.corpus.sentence_frequency(word) > self._few for word in words)
