@@ -1,0 +1,35 @@
+"""What the corpus around a span must hold: the question's names in its paragraph, specific words in a count's sentence."""
+
+from qa.corpus import Corpus
+from qa.document import parse_document
+from qa.question import analyse_question
+from qa.support import Support
+
+TEXT = (
+    "大连今年完成192个小区的改造，受益居民达到15万户。\n\n大连还将推进既有住宅安装电梯。\n\n大连新建口袋公园100处。\n\n"
+    "大连湾海底隧道有限公司副总工程师孙磊表示，隧道今年通车。\n\n渤海大道实现全线通车。"
+)
+
+
+def support_and_rows():
+    corpus = Corpus([parse_document(TEXT, "homes")])
+    return Support(corpus), {row.sentence.text[:4]: i for i, row in enumerate(corpus.rows)}
+
+
+def test_a_count_needs_one_of_the_question_s_specific_words_in_its_sentence():
+    support, rows = support_and_rows()
+    count = rows["大连今年"]
+    assert support.count_for_other_matter(analyse_question("今年大连为多少户居民安装电梯？", 300), count)
+    assert not support.count_for_other_matter(analyse_question("改造让多少户居民受益？", 300), count)
+    assert not support.count_for_other_matter(analyse_question("大连有多少户居民？", 300), count)  # 大连: everywhere
+    assert not support.count_for_other_matter(analyse_question("隧道什么时候通车？", 300), count)  # not a count
+
+
+def test_names_must_be_in_the_paragraph_unless_the_corpus_is_about_them():
+    support, rows = support_and_rows()
+    tunnel = rows["大连湾海"]
+    question = analyse_question("Who is the deputy chief engineer?", 300)
+    assert support.missing_name(question, tunnel, [("渤海",), ("大道",)])
+    assert not support.missing_name(question, tunnel, [("隧道", "海底")])
+    assert not support.missing_name(question, tunnel, [("大连",)])  # in most sentences: what the corpus is about
+    assert support.missing_name(analyse_question("沈阳的隧道副总工程师是谁？", 300), tunnel, [])  # a Chinese entity
