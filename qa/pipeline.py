@@ -54,7 +54,6 @@ class Answerer:
         )
         self.extractor = RuleExtractor(corpus)
         self.support = Support(corpus)
-        self._glossary: Glossary | None = None  # built on the first English question
         self._reader = reader  # None: the shipped reader, loaded on first use when settings.use_reader
 
     @classmethod
@@ -92,6 +91,11 @@ class Answerer:
     def document(self) -> Document:
         """The first (for `for_article`, the only) document."""
         return self.corpus.documents[0]
+
+    @functools.cached_property
+    def glossary(self) -> Glossary:
+        """English words -> the corpus's Chinese words, built on the first English question (about 0.3 s)."""
+        return Glossary(substrings(self.corpus.passages()))
 
     @property
     def threshold(self) -> float:
@@ -194,7 +198,7 @@ class Answerer:
         texts = [passage.text for passage in passages]
         question = q.simplified
         if q.english:
-            translations = self._glossary.translate(q.text)  # built by `_terms`
+            translations = self.glossary.translate(q.text)
             question = chinese_question(translations, q.kind, "".join(texts), q.head) or question
         result = reader.read(question, texts)
         if result.best is None:
@@ -242,7 +246,7 @@ class Answerer:
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         """Whether the choice's paragraph lacks a name or number of the question (`qa.support`)."""
-        names = self._glossary.names(q.text) if q.english else []  # built by `_terms`
+        names = self.glossary.names(q.text) if q.english else []
         return self.support.missing_name(q, choice.row, names)
 
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
@@ -291,9 +295,7 @@ class Answerer:
         """What the article must mention to answer: Chinese content words, or English words' Chinese translations."""
         if not question.english:
             return [(word,) for word in question.words]
-        if self._glossary is None:
-            self._glossary = Glossary(substrings(self.corpus.passages()))
-        return [translations for _, translations in self._glossary.translate(question.text)]
+        return [translations for _, translations in self.glossary.translate(question.text)]
 
 
 @functools.lru_cache(maxsize=2)
