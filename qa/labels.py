@@ -28,7 +28,7 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import MEASURE_QUESTION_WORDS, NOUN_FLAGS, NUMBER, PERSON, Question
+from qa.question import MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, Question
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -54,7 +54,7 @@ _MEASURE_OF = {word: kind for kind, words in MEASURES.items() for word in words}
 _ASKED_MEASURES = {
     kind: re.compile("|".join(filter(None, (MEASURE_QUESTION_WORDS.get(kind), rf"\b{kind}\b"))))
     for kind in ("length", "depth", "height", "width", "speed", "area", "population")
-} | {"money": re.compile(r"\b(?:budget|cost|investment|funding)\b")}
+} | {"money": re.compile(r"\b(?:" + "|".join(MONEY_NOUNS_EN) + r")\b")}
 _MEASURE_RE = re.compile("|".join(sorted(_MEASURE_OF, key=len, reverse=True)))
 # Qualifiers written just before a measure word: 最大深度 and 平均深度 are different figures.
 _QUALIFIER_RE = re.compile(r"(?:最大|最小|最高|最低|最长|最短|最深|平均)$")

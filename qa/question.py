@@ -68,9 +68,11 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
 # "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
 _TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
 # "What is the annual budget of …?" asks for a number as "how much" does.
-_AMOUNT_NOUNS_EN = (
-    "budget|cost|price|investment|funding|population|area|length|depth|width|height|speed|salary|amount|number|"
-    "percentage|rate|share|total"
+# English nouns of a sum of money (qa.labels reads them as the measure "money").
+MONEY_NOUNS_EN = ("budget", "cost", "price", "investment", "funding", "salary")
+_AMOUNT_NOUNS_EN = "|".join(
+    (*MONEY_NOUNS_EN, "population", "area", "length", "depth", "width", "height", "speed", "amount", "number",
+     "percentage", "rate", "share", "total")
 )
 _PATTERNS_EN: list[tuple[str, str]] = [
     (NUMBER, rf"\bhow long (?:is|was|are|were)\b(?! (?:the |a |an |this |that )?(?:{_TIME_NOUNS_EN})\b)"),
