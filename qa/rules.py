@@ -56,6 +56,10 @@ _ORDINAL_RE = re.compile(rf"第(?:{_DIGITS}|{_CN_DIGITS})(?:{_UNIT_ALT})?")
 # Date questions that ask for a day or a month, and the spans that name one.
 _DAY_ASKED_RE = re.compile(r"哪一?天|哪一?日|几号|几日|日期")
 _MONTH_ASKED_RE = re.compile(r"哪个?月|几月")
+# A period up to now (今年以来, 近年来, 连日来) tells since when something holds (CMRC: 十九世纪以来 for 香港何时成为
+# 英国的殖民地), not when an event happens (今年以来 for 什么时候投入运行 is the time of the news).
+_SINCE_RE = re.compile(r"(?:以来|年来|多来|日来)$")
+_SINCE_ASKED_RE = re.compile(r"从什么时候|从何时|何时起|什么时候起|开始|成为|以来")
 _DAY_RE = re.compile(r"\d{1,2}日|\d{1,2}号|[一二三四五六七八九十]+[日号]")
 _MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
 # Times that name no calendar date but answer "when" (二十世纪初期, 577年, 明朝, 上午9时, 九岁的一天, 高二的时候): the reader's
@@ -147,6 +151,8 @@ def fits_kind(question: Question, text: str) -> bool:
     if question.kind == NUMBER:
         return bool(candidates(question, text))
     if question.kind == DATE:
+        if _SINCE_RE.search(text) and not _SINCE_ASKED_RE.search(question.simplified):
+            return False
         if _DAY_ASKED_RE.search(question.simplified):
             return bool(_DAY_RE.search(text))
         if _MONTH_ASKED_RE.search(question.simplified):

@@ -130,6 +130,9 @@ def fits(question: str, span: str) -> bool:
         ("活动是几月开始的？", "2022年", False),
         ("活动是几月开始的？", "3月1日", True),
         ("活动是什么时候开始的？", "2022年", True),
+        ("枢纽什么时候投入运行？", "今年以来", False),  # since when: the time of the news, not of the opening
+        ("香港何时成为殖民地？", "十九世纪以来", True),  # since when a state holds
+        ("这种变化从什么时候开始？", "近年来", True),
     ],
 )
 def test_date_questions_get_the_asked_precision(question, span, expected):
