@@ -28,7 +28,7 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, Question
+from qa.question import MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -84,7 +84,6 @@ _COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位�
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
 _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(?=[，,、的])")
-_QUOTED_RE = re.compile(r"“[^“”]+”")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -258,7 +257,7 @@ def _same_counted(asked: str, noun: str) -> bool:
 def _noun_after(text: str) -> str | None:
     """The noun that `text` starts with, with one modifier before it ("缴存职工发放…" -> "缴存职工"), or the name in
     quotes it starts with ("“新时代最美职工”和…" -> "“新时代最美职工”"); None if none."""
-    quoted = _QUOTED_RE.match(text)
+    quoted = QUOTED_NAME_RE.match(text)
     if quoted is not None:
         return quoted.group()
     words = [(pair.word, pair.flag) for pair in posseg.cut(_CLAUSE_END_RE.split(text, maxsplit=1)[0])]

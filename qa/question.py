@@ -67,9 +67,9 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
 ]
 # "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
 _TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
-# "What is the annual budget of …?" asks for a number as "how much" does.
 # English nouns of a sum of money (qa.labels reads them as the measure "money").
 MONEY_NOUNS_EN = ("budget", "cost", "price", "investment", "funding", "salary")
+# "What is the annual budget of …?" asks for a number as "how much" does.
 _AMOUNT_NOUNS_EN = "|".join(
     (*MONEY_NOUNS_EN, "population", "area", "length", "depth", "width", "height", "speed", "amount", "number",
      "percentage", "rate", "share", "total")
@@ -264,6 +264,8 @@ def _asked_unit(text: str, english: bool) -> str | None:
     return None
 
 
+# A name in quotes, quotes included: what a count may count (“十佳新时代最美职工”), read in questions and in the text.
+QUOTED_NAME_RE = re.compile(r"“[^“”]+”")
 # Parts of speech of the words that name what is counted ("多少处口袋公园": 口袋 / 公园; "11万户缴存职工": 职工;
 # "702个村": jieba tags 村 zg).
 NOUN_FLAGS = frozenset({"n", "nz", "ns", "nt", "nr", "vn", "j", "ng", "l", "zg"})
@@ -286,7 +288,7 @@ def _counted(text: str, unit: str | None) -> str | None:
     tail = text[match.end() :]
     if unit is not None and tail.startswith(unit):
         tail = tail[len(unit) :]
-    quoted = re.match(r"“[^“”]+”", tail)
+    quoted = QUOTED_NAME_RE.match(tail)
     if quoted is not None:
         return quoted.group()
     noun = ""
