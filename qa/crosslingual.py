@@ -6,6 +6,7 @@ Only Chinese words that occur in the corpus are kept, so a translation can only 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import defaultdict
@@ -128,6 +129,8 @@ class Glossary:
                             for word in words:
                                 self._words[word].add(simplified)
         self._names = _pinyin_index(vocabulary, syllables)
+        # Retrieval, the reader's question and the names check each read an English question's terms: translated once.
+        self.translate = functools.lru_cache(maxsize=256)(self.translate)
 
     def translate(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
         """English content terms of `question`, each with its Chinese words in the corpus (empty when none).
