@@ -58,7 +58,7 @@ def choose(
 ) -> Choice | None:
     """The span to answer with (its score decides found / not found against the threshold).
 
-    `reader_completes`: the reader's span is the rules' name or place made whole (`qa.labels.completes_name`,
+    `reader_completes`: the reader's span is the rules' name or place made whole (`qa.boundaries.completes_name`,
     `completes_place`): 熊谷元直 over 熊谷元 but not 工程师孙磊 over 孙磊; 重庆武隆县江口镇的芙蓉江畔 over 重庆武隆县 but not
     大连市沙河口区 over 沙河口区 for "星海街位于大连哪个区". Replayed on the tuning data, taking such spans for person
     questions: CMRC trial EM 21 -> 29 of 75, article tune split 5 of 6 either way (taking every longer reader span: 33

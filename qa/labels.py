@@ -14,11 +14,6 @@ labels are read:
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence;
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
-
-The same titles tell a name from a name with its title (`completes_name`: 熊谷元直 completes 熊谷元, 工程师孙磊 does
-not complete 孙磊), and the question's own words a place given in full from one with what the question says added
-(`completes_place`: 重庆武隆县江口镇的芙蓉江畔 completes 重庆武隆县; 大连市沙河口区 does not complete 沙河口区 for
-"星海街位于大连哪个区").
 """
 
 from __future__ import annotations
@@ -74,8 +69,6 @@ _ROLES_EN = {
     "passenger": "乘客", "volunteer": "志愿者",
 }
 _ROLE_EN_RE = re.compile(r"\b(deputy |vice )?(" + "|".join(sorted(_ROLES_EN, key=len, reverse=True)) + r")\b")
-# Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
-HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
@@ -139,34 +132,6 @@ def _other_time(question: str, before: str) -> bool:
         return False
     last = max(marks)[1]
     return last != ("before" if asks_before else "after")
-
-
-def completes_name(name: str, span: str) -> bool:
-    """Whether `span` is `name` made whole, with no role, title or honorific added around it.
-
-    >>> completes_name("熊谷元", "熊谷元直"), completes_name("孙磊", "工程师孙磊"), completes_name("阮爱馨", "阮爱馨女士")
-    (True, False, False)
-    """
-    if name not in span or name == span:
-        return False
-    added = span.replace(name, "|", 1)
-    return not any(word in added for word in (*ROLES, *HONORIFICS))
-
-
-def completes_place(question: Question, place: str, span: str) -> bool:
-    """Whether `span` is `place` given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not opening or closing on
-    something the question already says (大连市沙河口区 for "星海街位于大连哪个区", 南京市浦口区…酒店举行 for "在哪里举行").
-
-    >>> from qa.question import analyse_question
-    >>> q = analyse_question("芙蓉洞位于什么地方？", 300)
-    >>> completes_place(q, "重庆武隆县", "重庆武隆县江口镇的芙蓉江畔"), completes_place(q, "重庆武隆县", "武隆县")
-    (True, False)
-    """
-    if place not in span or place == span:
-        return False
-    before, after = span.split(place, 1)
-    said = [word for word in question.words if len(word) > 1 and word != question.head]
-    return not any(before.startswith(word) or after.endswith(word) for word in said)
 
 
 def _clause_before(text: str, start: int) -> str:

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 from qa.article import ARTICLE_ID, read_article
+from qa.boundaries import completes_name, completes_place, typed_core
 from qa.combine import Choice, choose, needs_reader
 from qa.corpus import Corpus
 from qa.crosslingual import Glossary, chinese_question, substrings
@@ -16,11 +17,11 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.labels import LABEL_PENALTY, completes_name, completes_place, mislabelled
+from qa.labels import LABEL_PENALTY, mislabelled
 from qa.question import PERSON, PLACE, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
-from qa.rules import fits_kind, typed_core
+from qa.rules import fits_kind
 from qa.settings import Settings
 from qa.support import Support
 
@@ -236,7 +237,7 @@ class Answerer:
         return choice
 
     def _reader_completes(self, q: Question, rules: Choice | None, reader: Choice | None) -> bool:
-        """Whether the reader's span is the rules' name or place made whole (`qa.labels.completes_name`,
+        """Whether the reader's span is the rules' name or place made whole (`qa.boundaries.completes_name`,
         `completes_place`)."""
         if rules is None or reader is None or rules.row != reader.row or q.kind not in (PERSON, PLACE):
             return False

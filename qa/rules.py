@@ -18,7 +18,6 @@ from qa.question import (
     PERSON,
     PHRASE,
     PLACE,
-    TYPED_KINDS,
     UNITS,
     Question,
     ends_as_asked,
@@ -161,24 +160,6 @@ def fits_kind(question: Question, text: str) -> bool:
     if question.kind == DURATION:
         return bool(DURATION_RE.search(text))
     return True
-
-
-def typed_core(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
-    """For a number, date or duration question, the one span of the asked form inside `text[start:end]` (the reader
-    sometimes marks the clause around it: "702个村全部完成“大党委”组建" -> "702个", which the answer checks then read
-    as a count of 村); the span itself when it holds none or several.
-
-    >>> from qa.question import analyse_question
-    >>> text = "具备条件的702个村全部完成“大党委”组建。"
-    >>> typed_core(analyse_question("有多少个村完成了组建？", 300), text, 5, 21)
-    (5, 9)
-    """
-    if question.kind not in TYPED_KINDS:
-        return start, end
-    inside = candidates(question, text[start:end])
-    if len(inside) != 1:
-        return start, end
-    return start + inside[0].start, start + inside[0].end
 
 
 def _regex_spans(pattern: re.Pattern, text: str, kind: str) -> list[Span]:

@@ -1,0 +1,65 @@
+"""Whose boundaries an answer is shown with, when the reader's span and the rules' differ in extent.
+
+- `completes_name`: the reader's span is the rules' name made whole (熊谷元直 for 熊谷元, which jieba cut short), not
+  the name with a title or honorific (工程师孙磊, 阮爱馨女士);
+- `completes_place`: the reader's span is the rules' place given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not
+  with what the question already says added (大连市沙河口区 for "星海街位于大连哪个区");
+- `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
+  marks (702个 in 702个村全部完成“大党委”组建).
+`qa.combine.choose` and `qa.pipeline` read them; `qa.labels` says whether a span answers what was asked at all.
+"""
+
+from __future__ import annotations
+
+from qa.labels import ROLES
+from qa.question import TYPED_KINDS, Question
+from qa.rules import candidates
+
+# Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
+HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
+
+
+def completes_name(name: str, span: str) -> bool:
+    """Whether `span` is `name` made whole, with no role, title or honorific added around it.
+
+    >>> completes_name("熊谷元", "熊谷元直"), completes_name("孙磊", "工程师孙磊"), completes_name("阮爱馨", "阮爱馨女士")
+    (True, False, False)
+    """
+    if name not in span or name == span:
+        return False
+    added = span.replace(name, "|", 1)
+    return not any(word in added for word in (*ROLES, *HONORIFICS))
+
+
+def completes_place(question: Question, place: str, span: str) -> bool:
+    """Whether `span` is `place` given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not opening or closing on
+    something the question already says (大连市沙河口区 for "星海街位于大连哪个区", 南京市浦口区…酒店举行 for "在哪里举行").
+
+    >>> from qa.question import analyse_question
+    >>> q = analyse_question("芙蓉洞位于什么地方？", 300)
+    >>> completes_place(q, "重庆武隆县", "重庆武隆县江口镇的芙蓉江畔"), completes_place(q, "重庆武隆县", "武隆县")
+    (True, False)
+    """
+    if place not in span or place == span:
+        return False
+    before, after = span.split(place, 1)
+    said = [word for word in question.words if len(word) > 1 and word != question.head]
+    return not any(before.startswith(word) or after.endswith(word) for word in said)
+
+
+def typed_core(question: Question, text: str, start: int, end: int) -> tuple[int, int]:
+    """For a number, date or duration question, the one span of the asked form inside `text[start:end]` (the reader
+    sometimes marks the clause around it: "702个村全部完成“大党委”组建" -> "702个", which the answer checks then read
+    as a count of 村); the span itself when it holds none or several.
+
+    >>> from qa.question import analyse_question
+    >>> text = "具备条件的702个村全部完成“大党委”组建。"
+    >>> typed_core(analyse_question("有多少个村完成了组建？", 300), text, 5, 21)
+    (5, 9)
+    """
+    if question.kind not in TYPED_KINDS:
+        return start, end
+    inside = candidates(question, text[start:end])
+    if len(inside) != 1:
+        return start, end
+    return start + inside[0].start, start + inside[0].end
