@@ -23,7 +23,7 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question
+from qa.question import COUNTING_UNITS, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -71,8 +71,8 @@ _ROLES_EN = {
 _ROLE_EN_RE = re.compile(r"\b(deputy |vice )?(" + "|".join(sorted(_ROLES_EN, key=len, reverse=True)) + r")\b")
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
-# Counting words: "11万户缴存职工" counts 职工. Measures (米, 元, 平方米) are not: "改造717万平方米惠及居民" counts nothing.
-_COUNTING_END_RE = re.compile(r"[个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘](?:左右|以上|多|余)?$")
+# A count (qa.question.COUNTING_UNITS) with its qualifiers: "改造717万平方米惠及居民" counts nothing.
+_COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}](?:左右|以上|多|余)?$")
 # Time relations: a question about the time before an event (通车前, 以前) is not answered by a span that its
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")

@@ -16,14 +16,18 @@ NUMBER, DATE, DURATION, PERSON, PLACE, ORG, NAMED, LIST, PHRASE = (
 # Kinds answered by a quantity of an exact form, whose span rules know its boundaries (units, qualifiers).
 TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
 
+# Counting words: what a count of things ends with ("11万户缴存职工" counts 职工). Measures (米, 元, 平方米) count nothing
+# (qa.labels reads the noun after a count only after these).
+COUNTING_UNITS = tuple("个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘")
 # Measure words and units that may follow 多少 / 几 in a question; the answer must carry a compatible one.
 UNITS = sorted(
-    "处 个 名 人 人次 位 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 户 万户 栋 所 条 座 项 件 家 支 场 次 "
-    "辆 吨 亩 类 批 年 岁 天 分钟 小时 倍 座 台 部 套 间 万人 万个 届 平方公里 厘米 毫米 公斤 千克 公顷 立方米 "
-    "册 万册 本 只 头 张 架 艘 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 千瓦 万千瓦 升 毫升 克 "
-    "级 公尺 平方公尺 公升 公克 呎 吋 美元 万美元 亿美元 欧元 英镑 日元 万日元 亿日元 日圆 万日圆 亿日圆 港元 港币 新台币 韩元 卢布 澳元 加元".split(),
-    key=len,
-    reverse=True,
+    {*COUNTING_UNITS, *(
+        "人次 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 万户 次 吨 亩 年 岁 天 分钟 小时 倍 万人 万个 平方公里 厘米 "
+        "毫米 公斤 千克 公顷 立方米 册 万册 头 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 千瓦 万千瓦 升 毫升 克 "
+        "级 公尺 平方公尺 公升 公克 呎 吋 美元 万美元 亿美元 欧元 英镑 日元 万日元 亿日元 日圆 万日圆 亿日圆 港元 港币 新台币 "
+        "韩元 卢布 澳元 加元"
+    ).split()},
+    key=lambda unit: (-len(unit), unit),
 )
 # The words that ask for a measure without naming it ("隧道有多长？", "How deep is the tunnel?"), by measure (the kinds
 # of qa.labels.MEASURES, which reads them). Not 多高 / how high: a rate is high too (满意度有多高).
