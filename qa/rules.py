@@ -70,6 +70,10 @@ _TIME_RE = re.compile(
 # Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
 _CLAUSE_BREAK_RE = re.compile(r"[，；。！？;]|(?<!\d),|,(?!\d{3}(?!\d))")  # not the comma of 1,980米
+# Kinds whose answer is a name: a span with the copula 是 (outside quotes and titles, after its first character, so
+# not 是枝裕和 or 《第一次不是你》) states something about a name rather than giving one (see `fits_kind`).
+_NAME_KINDS = frozenset({PERSON, PLACE, ORG})
+_COPULA_RE = re.compile(r"(?<=.)是")
 QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
 LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
@@ -136,6 +140,8 @@ def fits_kind(question: Question, text: str) -> bool:
     the kind of place or body asked for ("哪个小区" -> "…小区", `ends_as_asked`). The answer to a number, date,
     duration, person, place or organisation question stays within one clause: a span that runs over a comma is a
     clause that holds the answer, or none (CMRC's annotators sometimes mark such clauses; the article's never do).
+    A person, place or organisation is a name, not a statement: "大连湾海底隧道是我国…“超级工程”" does not say
+    which body designed the tunnel (CMRC trial's one such reader span with 是 is a film title, 《第一次不是你》).
 
     >>> from qa.question import analyse_question
     >>> fits_kind(analyse_question("渤海大道全长多少公里？", 300), "1个小时")
@@ -144,6 +150,8 @@ def fits_kind(question: Question, text: str) -> bool:
     (False, True)
     """
     if question.kind in _ONE_CLAUSE_KINDS and _CLAUSE_BREAK_RE.search(text):
+        return False
+    if question.kind in _NAME_KINDS and _COPULA_RE.search(QUOTED_RE.sub("", text)):
         return False
     if not ends_as_asked(question, text):
         return False

@@ -171,3 +171,17 @@ def test_when_is_answered_by_times_without_a_calendar_date(span, expected):
 )
 def test_short_answer_kinds_stay_in_one_clause(question, span, expected):
     assert fits(question, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("隧道是由哪家单位设计的？", "大连湾海底隧道是我国又一“超级工程”", False),  # a statement, not a name
+        ("新馆位于哪里？", "新馆是位于市中心的广场", False),
+        ("她在哪部电影中首度担当女主角？", "《第一次不是你》", True),  # 是 inside a title
+        ("这部电影的导演是谁？", "是枝裕和", True),
+        ("隧道是由哪家单位设计的？", "大连湾海底隧道有限公司", True),
+    ],
+)
+def test_names_are_not_statements(question, span, expected):
+    assert fits(question, span) is expected
