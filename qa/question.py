@@ -161,6 +161,9 @@ def analyse_question(raw: str, max_chars: int) -> Question:
 # Question words that stand where the answer would stand in a statement ("下足了什么功夫" ~ "下足了“绣花”功夫").
 _WH_RE = re.compile(r"什么样的|什么|哪一[个种类项位家年天]|哪[个种类项位家些几里儿年天]|哪|谁|多少|几[个处名人位项条座所家支场件次栋户类批]?|何")
 _ENTITY_FLAGS = {"ns", "nr", "nrfg", "nrt", "nt", "nz"}
+# The last word of an institution's name: jieba cuts 大连工匠学院 into common nouns (工匠 | 学院), which make a name
+# together (see `_institutions`).
+_INSTITUTION_END_RE = re.compile(r"(?:学院|大学|学校|公司|集团|中心|委员会|医院|银行|协会)$")
 
 
 def _entities(text: str) -> tuple[str, ...]:
@@ -173,12 +176,36 @@ def _entities(text: str) -> tuple[str, ...]:
     import jieba.posseg as posseg
 
     quoted = re.findall(r"“([^“”]{2,})”", text)
+    tagged = [(pair.word, pair.flag) for pair in posseg.cut(text)]
     found = [
-        pair.word
-        for pair in posseg.cut(text)
-        if (pair.flag in _ENTITY_FLAGS and len(pair.word) > 1) or re.fullmatch(r"\d+(?:\.\d+)?", pair.word)
+        word
+        for word, flag in tagged
+        if (flag in _ENTITY_FLAGS and len(word) > 1) or re.fullmatch(r"\d+(?:\.\d+)?", word)
     ]
+    found += _institutions(tagged)
     return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
+
+
+def _institutions(tagged: list[tuple[str, str]]) -> list[str]:
+    """Institutions named by nouns before an institution word: "工匠学院" in 大连工匠学院开设了哪些专业 (大连 is
+    tagged an adverb by jieba, so the name starts after it); not "学院" alone, nor "哪所大学", nor the 时候 of
+    什么时候.
+
+    >>> _institutions([("大连", "d"), ("工匠", "n"), ("学院", "n"), ("开设", "v")])
+    ['工匠学院']
+    """
+    names = []
+    for end, (word, flag) in enumerate(tagged):
+        if flag != "n" or not _INSTITUTION_END_RE.search(word):  # a name jieba knows (首钢总公司, nt) is found as one
+            continue
+        start = end
+        # Nouns before it, but not one that a question word asks about (什么 | 时候 工匠学院).
+        while start > 0 and tagged[start - 1][1].startswith("n") and not (start > 1 and tagged[start - 2][1] == "r"):
+            start -= 1
+        name = "".join(word for word, _ in tagged[start : end + 1])
+        if end > start and len(name) >= 4:
+            names.append(name)
+    return names
 
 
 def _slot(text: str) -> tuple[str, str] | None:

@@ -142,3 +142,17 @@ def test_an_english_question_carries_its_numbers_and_the_place_it_asks_for():
     q = analyse_question("How many households did the 2022 renovation benefit?", 300)
     assert q.entities == ("2022",)
     assert analyse_question("Which street is the Hehe courtyard in?", 300).head == "街道"
+
+
+@pytest.mark.parametrize(
+    "question, entities",
+    [
+        ("“绿电点亮大连”工程计划投资多少钱？", ("绿电点亮大连",)),
+        ("大连工匠学院开设了哪些专业？", ("工匠学院",)),  # common nouns that make an institution's name
+        ("大连市住房公积金管理中心主任是谁？", ("大连市", "大连市住房公积金管理中心")),
+        ("孙磊毕业于哪所大学？", ("孙磊",)),  # the asked institution is no name of the question
+        ("什么时候工匠学院建成？", ("工匠学院",)),
+    ],
+)
+def test_a_question_names_what_the_answers_context_must_name(question, entities):
+    assert analyse_question(question, 300).entities == entities
