@@ -236,8 +236,13 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "公司": (("公司", "集团"), ()),
     "集团": (("集团", "公司"), ()),
     "医院": (("医院",), ()),
+    "路": (("路", "街", "道"), ("街道", "隧道")),  # 渤海大道, 中山路; a 街道 is a sub-district
+    "街": (("街", "路", "道"), ("街道", "隧道")),
 }
-_HEAD_RE_ZH = re.compile(r"(?:哪一?[个所家座]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")")
+# Not the first character of a longer word: 什么区别 (a difference), 哪个区域, 哪个路段, 哪个省份, 市长, 市民, 区委.
+_HEAD_RE_ZH = re.compile(
+    r"(?:哪一?[个所家座条]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")(?![别域份段线口面长民委])"
+)
 HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区", "street": "街道",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
 _HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")

@@ -72,6 +72,12 @@ def test_a_name_with_another_title(text, span, expected):
     assert is_mislabelled("大连三友电器设备有限公司的董事长是谁？", text, span) is expected
 
 
+def test_a_chief_designer_is_not_a_deputy_chief_engineer():
+    text = "“这条海底隧道工程今年上半年具备通车条件。”大连湾海底隧道有限公司副总工程师孙磊表示。"
+    assert is_mislabelled("大连湾海底隧道的总设计师是谁？", text, "孙磊")
+    assert not is_mislabelled("大连湾海底隧道有限公司副总工程师是谁？", text, "孙磊")
+
+
 @pytest.mark.parametrize(
     "question, span, expected",
     [

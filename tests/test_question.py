@@ -82,6 +82,9 @@ def test_unit_compatibility(asked, found, ok):
         ("Which university did the graduate Zhang Kai come from?", "大学"),
         ("大连湾海底隧道有限公司副总工程师是谁？", None),
         ("星海街位于哪里？", None),
+        ("和合大院位于哪条路？", "路"),
+        ("两种改造有什么区别？", None),  # 区别, a difference, not a 区
+        ("哪个路段最长？", None),
     ],
 )
 def test_which_questions_name_the_kind_of_place_asked_for(question, head):

@@ -185,3 +185,11 @@ def test_short_answer_kinds_stay_in_one_clause(question, span, expected):
 )
 def test_names_are_not_statements(question, span, expected):
     assert fits(question, span) is expected
+
+
+@pytest.mark.parametrize(
+    "span, expected",
+    [("渤海大道", True), ("中山路", True), ("老虎滩街道", False), ("中兴社区和合大院里", False)],
+)
+def test_which_road(span, expected):
+    assert fits("和合大院位于哪条路？", span) is expected
