@@ -4,6 +4,8 @@
   the name with a title or honorific (工程师孙磊, 阮爱馨女士);
 - `completes_place`: the reader's span is the rules' place given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not
   with what the question already says added (大连市沙河口区 for "星海街位于大连哪个区");
+- `completes_body`: the reader's span is the rules' organisation with the start jieba cut off (大连三友电器设备有限公司
+  for 三友电器设备有限公司: jieba tags 大连 an adverb), not with a word after it (DC漫画公司的);
 - `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
   marks (702个 in 702个村全部完成“大党委”组建).
 `qa.combine.choose` and `qa.pipeline` read them; `qa.labels` says whether a span answers what was asked at all.
@@ -45,6 +47,17 @@ def completes_place(question: Question, place: str, span: str) -> bool:
     before, after = span.split(place, 1)
     said = [word for word in question.words if len(word) > 1 and word != question.head]
     return not any(before.startswith(word) or after.endswith(word) for word in said)
+
+
+def completes_body(question: Question, body: str, span: str) -> bool:
+    """Whether `span` is the organisation `body` with its start restored, as `completes_place` reads a place.
+
+    >>> from qa.question import analyse_question
+    >>> q = analyse_question("黄伟东是哪家公司的总经理？", 300)
+    >>> completes_body(q, "三友电器设备有限公司", "大连三友电器设备有限公司"), completes_body(q, "DC漫画公司", "DC漫画公司的")
+    (True, False)
+    """
+    return span.endswith(body) and completes_place(question, body, span)
 
 
 def typed_core(question: Question, text: str, start: int, end: int) -> tuple[int, int]:

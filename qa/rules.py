@@ -72,7 +72,7 @@ _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})
 _CLAUSE_BREAK_RE = re.compile(r"[，；。！？;]|(?<!\d),|,(?!\d{3}(?!\d))")  # not the comma of 1,980米
 # Kinds whose answer is a name: a span with the copula 是 (outside quotes and titles, after its first character, so
 # not 是枝裕和 or 《第一次不是你》) states something about a name rather than giving one (see `fits_kind`).
-_NAME_KINDS = frozenset({PERSON, PLACE, ORG})
+NAME_KINDS = frozenset({PERSON, PLACE, ORG})
 _COPULA_RE = re.compile(r"(?<=.)是")
 QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,30})」")
 LIST_RE = re.compile(
@@ -151,7 +151,7 @@ def fits_kind(question: Question, text: str) -> bool:
     """
     if question.kind in _ONE_CLAUSE_KINDS and _CLAUSE_BREAK_RE.search(text):
         return False
-    if question.kind in _NAME_KINDS and _COPULA_RE.search(QUOTED_RE.sub("", text)):
+    if question.kind in NAME_KINDS and _COPULA_RE.search(QUOTED_RE.sub("", text)):
         return False
     if not ends_as_asked(question, text):
         return False

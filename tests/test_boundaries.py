@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.boundaries import completes_name, completes_place
+from qa.boundaries import completes_body, completes_name, completes_place
 from qa.question import analyse_question
 
 
@@ -34,3 +34,15 @@ def test_a_name_made_whole(name, span, expected):
 )
 def test_a_place_given_in_full(question, place, span, expected):
     assert completes_place(analyse_question(question, 300), place, span) is expected
+
+
+@pytest.mark.parametrize(
+    "body, span, expected",
+    [
+        ("三友电器设备有限公司", "大连三友电器设备有限公司", True),  # jieba cut 大连 off
+        ("DC漫画公司", "DC漫画公司的", False),  # a word after the name
+        ("三友电器设备有限公司", "三友电器设备有限公司", False),
+    ],
+)
+def test_an_organisation_given_in_full(body, span, expected):
+    assert completes_body(analyse_question("黄伟东是哪家公司的总经理？", 300), body, span) is expected
