@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Four
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Five
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -12,6 +12,7 @@ labels are read:
 - roles: a person that its own clause names with a title or role (总经理, 副主任, 记者…) other than the one asked for;
 - counted nouns: a count of something else than the question counts ("多少户企业" over "11万户缴存职工", "多少个社区"
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence;
+- durations: a number that counts the minutes or years of a duration ("5" of 车程仅需5分钟) for a number question;
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 """
@@ -24,6 +25,7 @@ import re
 import jieba.posseg as posseg
 
 from qa.question import COUNTING_UNITS, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question
+from qa.rules import DURATION_RE
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -97,7 +99,11 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
         return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
-        return _other_measure(_asked_measures(question), before) or _other_counted(question.counted, sentence, start, end)
+        return (
+            _other_measure(_asked_measures(question), before)
+            or _other_counted(question.counted, sentence, start, end)
+            or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
+        )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
         return bool(asked) and _other_role(asked, before)
@@ -140,6 +146,16 @@ def _clause_before(text: str, start: int) -> str:
     head = text[:start]
     breaks = list(_CLAUSE_END_RE.finditer(head))
     return head[breaks[-1].end() :] if breaks else head
+
+
+def _counts_a_duration(sentence: str, start: int, end: int) -> bool:
+    """The span is the number of a duration that runs on after it ("5" of 车程仅需5分钟): a time, not the amount or count
+    asked for (a question that asks 多少分钟 or 几年 is a duration question, and one that asks 几个月 has that unit).
+
+    >>> _counts_a_duration("车程仅需5分钟。", 4, 5), _counts_a_duration("新增停车位4万个。", 5, 8)
+    (True, False)
+    """
+    return any(m.start() <= start and end < m.end() for m in DURATION_RE.finditer(sentence))
 
 
 def _other_measure(asked: list[tuple[str, str | None]], before: str) -> bool:

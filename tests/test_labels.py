@@ -136,3 +136,16 @@ def test_a_time_before_an_event_is_not_one_after_it(question, span, expected):
     }.get(span, "我在中山广场上班，以前坐公交要40分钟以上，以后只需要十几分钟。")
     start = sentence.index(span)
     assert mislabelled(analyse_question(question, 300), sentence, start, start + len(span)) is expected
+
+
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("隧道的通行费是多少？", "5", True),  # the 5 of 5分钟 is a time
+        ("隧道通车后车程需要几个月？", "5", False),  # the question has a unit of its own
+        ("新增停车位多少个？", "4万个", False),
+    ],
+)
+def test_the_number_of_a_duration_is_no_amount(question, span, expected):
+    text = "届时，车程仅需5分钟，新增停车位4万个。"
+    assert is_mislabelled(question, text, span) is expected
