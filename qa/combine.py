@@ -63,10 +63,10 @@ def choose(
     `completes_name`, `completes_place`, `completes_body`): 熊谷元直 over 熊谷元 but not 工程师孙磊 over 孙磊;
     重庆武隆县江口镇的芙蓉江畔 over 重庆武隆县 but not 大连市沙河口区 over 沙河口区 for "星海街位于大连哪个区";
     大连三友电器设备有限公司 over 三友电器设备有限公司 (article tune split: 2 more exact answers; CMRC trial's one
-    organisation the reader completes, DC漫画公司的, ends on a word after the name and is not taken). Replayed on the tuning data, taking such spans for person
-    questions: CMRC trial EM 21 -> 29 of 75, article tune split 5 of 6 either way (taking every longer reader span: 33
-    of 75 on trial, titles included as CMRC's annotators do, against the article's bare names); for place questions:
-    CMRC trial 13 answers changed, EM 23.5 -> 24.2 of 100 over all 1,002 questions, and on the article tune split
+    organisation the reader completes, DC漫画公司的, ends on a word after the name and is not taken). Replayed on the
+    tuning data, taking such spans for person questions: CMRC trial EM 21 -> 29 of 75, article tune split 5 of 6
+    either way (taking every longer reader span: 33 of 75 on trial, titles included as CMRC's annotators do, against
+    the article's bare names); for place questions: CMRC trial 13 answers changed, EM 23.5 -> 24.2 of 100 over all 1,002 questions, and on the article tune split
     张岩家住哪个小区 is answered 大连市中山区港湾隽景小区 where it was declined (the rules' 大连市 is no 小区).
 
     >>> rules = Choice(0, 10, 14, 0.8, "rules"); reader = Choice(0, 11, 14, 0.9, "reader")
