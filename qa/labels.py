@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Five
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Six
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -13,6 +13,7 @@ labels are read:
 - counted nouns: a count of something else than the question counts ("多少户企业" over "11万户缴存职工", "多少个社区"
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence;
 - durations: a number that counts the minutes or years of a duration ("5" of 车程仅需5分钟) for a number question;
+- changes: a number its clause does not call a change for "比上年增长了多少" (the total, 12.25万人);
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 """
@@ -80,6 +81,11 @@ _COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}](?:左右|以上|多
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
 _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(?=[，,、的])")
+# Changes: a question about how much something grew or fell (比上年增长了多少, 提高了多少) is answered by a number its
+# clause calls a change, not by the total ("全年城镇新增就业12.25万人"). CMRC train asks no such question.
+_CHANGE_WORDS = "增长|增加|提高|提升|上升|下降|减少|降低"
+_CHANGE_ASKED_RE = re.compile(rf"(?:{_CHANGE_WORDS})了?(?:多少|几)|比.{{1,8}}?(?:{_CHANGE_WORDS}|多|少)了?(?:多少|几)")
+_CHANGE_RE = re.compile(rf"{_CHANGE_WORDS}|增幅|降幅|涨|多了|少了|翻")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -103,6 +109,7 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             _other_measure(_asked_measures(question), before)
             or _other_counted(question.counted, sentence, start, end)
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
+            or (bool(_CHANGE_ASKED_RE.search(question.simplified)) and not _CHANGE_RE.search(before))
         )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]

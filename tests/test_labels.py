@@ -149,3 +149,15 @@ def test_a_time_before_an_event_is_not_one_after_it(question, span, expected):
 def test_the_number_of_a_duration_is_no_amount(question, span, expected):
     text = "届时，车程仅需5分钟，新增停车位4万个。"
     assert is_mislabelled(question, text, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("城镇新增就业人数比上年增长了多少？", "大连全年城镇新增就业12.25万人。", "12.25万人", True),  # a total
+        ("城镇新增就业人数比上年增长了多少？", "城镇新增就业比上年增长1.2万人。", "1.2万人", False),
+        ("城镇新增就业多少人？", "大连全年城镇新增就业12.25万人。", "12.25万人", False),
+    ],
+)
+def test_a_change_is_not_a_total(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected
