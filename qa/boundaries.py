@@ -8,13 +8,14 @@
   for 三友电器设备有限公司: jieba tags 大连 an adverb), not with a word after it (DC漫画公司的);
 - `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
   marks (702个 in 702个村全部完成“大党委”组建).
-`qa.combine.choose` and `qa.pipeline` read them; `qa.labels` says whether a span answers what was asked at all.
+`completes` picks the one for the question's kind. `qa.combine.choose` and `qa.pipeline` read them; `qa.labels` says
+whether a span answers what was asked at all.
 """
 
 from __future__ import annotations
 
 from qa.labels import ROLES
-from qa.question import TYPED_KINDS, Question
+from qa.question import ORG, PERSON, PLACE, TYPED_KINDS, Question
 from qa.rules import candidates
 
 # Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
@@ -58,6 +59,21 @@ def completes_body(question: Question, body: str, span: str) -> bool:
     (True, False)
     """
     return span.endswith(body) and completes_place(question, body, span)
+
+
+def completes(question: Question, ours: str, theirs: str) -> bool:
+    """Whether the reader's span `theirs` is the rules' `ours` made whole, as the question's kind reads it: a person's
+    name (`completes_name`), a place (`completes_place`) or an organisation (`completes_body`); False for other kinds.
+
+    >>> from qa.question import analyse_question
+    >>> completes(analyse_question("谁说的？", 300), "熊谷元", "熊谷元直"), completes(analyse_question("有多少？", 300), "3", "3个")
+    (True, False)
+    """
+    if question.kind == PERSON:
+        return completes_name(ours, theirs)
+    if question.kind == PLACE:
+        return completes_place(question, ours, theirs)
+    return question.kind == ORG and completes_body(question, ours, theirs)
 
 
 def typed_core(question: Question, text: str, start: int, end: int) -> tuple[int, int]:

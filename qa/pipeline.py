@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 
 from qa.article import ARTICLE_ID, read_article
-from qa.boundaries import completes_body, completes_name, completes_place, typed_core
+from qa.boundaries import completes, typed_core
 from qa.combine import Choice, choose, needs_reader
 from qa.corpus import Corpus
 from qa.crosslingual import Glossary, chinese_question, substrings
@@ -18,10 +18,10 @@ from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
 from qa.labels import LABEL_PENALTY, mislabelled
-from qa.question import PERSON, PLACE, Question, analyse_question
+from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
-from qa.rules import NAME_KINDS, fits_kind
+from qa.rules import fits_kind
 from qa.settings import Settings
 from qa.support import Support
 
@@ -238,13 +238,10 @@ class Answerer:
 
     def _reader_completes(self, q: Question, rules: Choice | None, reader: Choice | None) -> bool:
         """Whether the reader's span is the rules' name, place or organisation made whole (`qa.boundaries`)."""
-        if rules is None or reader is None or rules.row != reader.row or q.kind not in NAME_KINDS:
+        if rules is None or reader is None or rules.row != reader.row:
             return False
         source = self.corpus.rows[rules.row].document.source
-        ours, theirs = source[rules.start : rules.end], source[reader.start : reader.end]
-        if q.kind == PERSON:
-            return completes_name(ours, theirs)
-        return completes_place(q, ours, theirs) if q.kind == PLACE else completes_body(q, ours, theirs)
+        return completes(q, source[rules.start : rules.end], source[reader.start : reader.end])
 
     def _missing_entity(self, q: Question, choice: Choice) -> bool:
         """Whether the choice's paragraph lacks a name or number of the question (`qa.support`)."""
