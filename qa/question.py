@@ -111,6 +111,7 @@ class Question:
     slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
     head: str | None = None  # the kind of place or body asked for: "小区" for "张岩家住哪个小区？" (see HEAD_ENDINGS)
     counted: str | None = None  # for NUMBER: what is counted, "企业" for "多少户企业缓缴了公积金？" (see `_counted`)
+    tags: tuple[tuple[str, str], ...] = ()  # (word, jieba part of speech) of a Chinese question's `simplified`, tagged once
 
 
 def clean_question(raw: str) -> str:
@@ -141,6 +142,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         text = text[:max_chars]
     simplified = to_simplified(text)
     english = is_english(simplified)
+    tags = () if english else _tags(simplified)
     kind = _classify(simplified.lower(), _PATTERNS_EN if english else _PATTERNS_ZH)
     unit = _asked_unit(simplified.lower(), english) if kind == NUMBER else None
     return Question(
@@ -151,11 +153,19 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         unit=unit,
         words=tuple(word_tokens(simplified)),
         truncated=truncated,
-        entities=tuple(dict.fromkeys(re.findall(r"\d+(?:\.\d+)?", simplified))) if english else _entities(simplified),
+        entities=tuple(dict.fromkeys(re.findall(r"\d+(?:\.\d+)?", simplified))) if english else _entities(simplified, tags),
         slot=None if english else _slot(simplified),
         head=_head(simplified.lower(), english),
         counted=_counted(simplified, unit) if kind == NUMBER and not english else None,
+        tags=tags,
     )
+
+
+def _tags(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, part of speech) of `text` by jieba: the names (`_entities`) and specific words (`qa.support`) of a question."""
+    import jieba.posseg as posseg
+
+    return tuple((pair.word, pair.flag) for pair in posseg.cut(text))
 
 
 # Question words that stand where the answer would stand in a statement ("下足了什么功夫" ~ "下足了“绣花”功夫").
@@ -166,17 +176,16 @@ _ENTITY_FLAGS = {"ns", "nr", "nrfg", "nrt", "nt", "nz"}
 _INSTITUTION_END_RE = re.compile(r"(?:学院|大学|学校|公司|集团|中心|委员会|医院|银行|协会)$")
 
 
-def _entities(text: str) -> tuple[str, ...]:
-    """Names in quotes, place, person and organisation names, and numbers of a question: an answer must come from a
-    context naming them ("“绿电点亮大连”工程计划投资多少钱？" is not answered from a paragraph without that programme).
+def _entities(text: str, tagged: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Names in quotes, place, person and organisation names, and numbers of a question (`tagged`: its words and
+    parts of speech): an answer must come from a context naming them ("“绿电点亮大连”工程计划投资多少钱？" is not
+    answered from a paragraph without that programme).
 
-    >>> _entities("“绿电点亮大连”工程计划投资多少钱？")
+    >>> text = "“绿电点亮大连”工程计划投资多少钱？"
+    >>> _entities(text, _tags(text))
     ('绿电点亮大连',)
     """
-    import jieba.posseg as posseg
-
     quoted = re.findall(r"“([^“”]{2,})”", text)
-    tagged = [(pair.word, pair.flag) for pair in posseg.cut(text)]
     found = [
         word
         for word, flag in tagged
@@ -186,7 +195,7 @@ def _entities(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
 
 
-def _institutions(tagged: list[tuple[str, str]]) -> list[str]:
+def _institutions(tagged: tuple[tuple[str, str], ...]) -> list[str]:
     """Institutions named by nouns before an institution word: "工匠学院" in 大连工匠学院开设了哪些专业 (大连 is
     tagged an adverb by jieba, so the name starts after it); not "学院" alone, nor "哪所大学", nor the 时候 of
     什么时候.
@@ -220,6 +229,7 @@ def _slot(text: str) -> tuple[str, str] | None:
 
 # What the name of each kind of place or body asked for ends with, and endings that name something else: "哪个区"
 # is answered by "西岗区", not by "香川社区".
+_ROAD_ENDINGS = (("路", "街", "道"), ("街道", "隧道"))  # 渤海大道, 中山路; a 街道 is a sub-district
 HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "区": (("区",), ("社区", "小区", "园区", "城区")),
     "市": (("市",), ()),
@@ -236,8 +246,8 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "公司": (("公司", "集团"), ()),
     "集团": (("集团", "公司"), ()),
     "医院": (("医院",), ()),
-    "路": (("路", "街", "道"), ("街道", "隧道")),  # 渤海大道, 中山路; a 街道 is a sub-district
-    "街": (("街", "路", "道"), ("街道", "隧道")),
+    "路": _ROAD_ENDINGS,
+    "街": _ROAD_ENDINGS,
 }
 # Not the first character of a longer word: 什么区别 (a difference), 哪个区域, 哪个路段, 哪个省份, 市长, 市民, 区委.
 _HEAD_RE_ZH = re.compile(

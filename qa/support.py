@@ -12,10 +12,6 @@ whole corpus is about (大连 in the article, whose paragraphs need not repeat i
 
 from __future__ import annotations
 
-import functools
-
-import jieba.posseg as posseg
-
 from qa.corpus import Corpus
 from qa.question import Question
 from qa.rules import DATE_RE
@@ -52,7 +48,7 @@ class Support:
         """
         if question.counted is None:
             return False
-        flags = dict(_tagged(question.simplified))
+        flags = dict(question.tags)
         specific = [
             word
             for word in question.words
@@ -69,10 +65,3 @@ class Support:
     def _about(self, words: tuple[str, ...]) -> bool:
         """Whether a name (by its Chinese words) is what the corpus is about: one of them in many sentences."""
         return any(self.corpus.sentence_frequency(word) > self._few for word in words)
-
-
-@functools.lru_cache(maxsize=256)
-def _tagged(text: str) -> tuple[tuple[str, str], ...]:
-    """(word, jieba tag) of a question, once: every span checked for the question (the rules' candidates, the
-    reader's) asks."""
-    return tuple((pair.word, pair.flag) for pair in posseg.cut(text))
