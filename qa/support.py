@@ -3,7 +3,9 @@
 Two checks read the corpus around the chosen span:
 - names: the question's names and numbers (`Question.entities`; for an English question, the Chinese words of its
   capitalised names) must be in the answer's paragraph: "Who is the deputy chief engineer of Bohai Avenue?" is not
-  answered from a paragraph about the tunnel;
+  answered from a paragraph about the tunnel. A report says 今年 for the year it is written in, which a reader asks
+  about by its number: "2023年大连计划新开办多少所公办幼儿园？" is answered from "今年，…新开办10所公办幼儿园" in a
+  report whose latest year is 2023;
 - counts: a count of the asked noun answers only if its sentence holds one of the question's specific words:
   "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的改造面积，受益居民达到15万户".
 Both need to know which words are specific to a question (in few of the corpus's sentences) and which name what the
@@ -12,7 +14,10 @@ whole corpus is about (大连 in the article, whose paragraphs need not repeat i
 
 from __future__ import annotations
 
+import re
+
 from qa.corpus import Corpus
+from qa.document import Document
 from qa.question import Question
 from qa.rules import DATE_RE
 
@@ -22,6 +27,7 @@ SPECIFIC_SHARE = 0.1
 # jieba's tags (by first letter) of words that are not specific whatever their frequency: times, adverbs, numbers,
 # measure words, pronouns, prepositions, conjunctions, particles.
 _NOT_SPECIFIC_FLAGS = ("t", "d", "m", "q", "r", "p", "c", "u")
+_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 
 
 class Support:
@@ -30,12 +36,15 @@ class Support:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self._few = max(1, int(len(corpus) * SPECIFIC_SHARE))
+        self._latest_years: dict[str, str | None] = {}
 
     def missing_name(self, question: Question, row: int, names: list[tuple[str, ...]]) -> bool:
-        """Whether the paragraph of `row` lacks one of the question's entities, or all the Chinese words of one of
-        `names` (an English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
+        """Whether the paragraph of `row` lacks one of the question's entities (its document's latest year counts as
+        said where the paragraph says 今年), or all the Chinese words of one of `names` (an English question's
+        names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
         context = self.corpus.rows[row].unit.text
-        if any(entity not in context for entity in question.entities):
+        this_year = self._latest_year(self.corpus.rows[row].document) if "今年" in context else None
+        if any(entity not in context and entity != this_year for entity in question.entities):
             return True
         return any(not any(word in context for word in words) for words in names if not self._about(words))
 
@@ -61,6 +70,13 @@ class Support:
         ]
         sentence = self.corpus.rows[row].sentence.text
         return bool(specific) and not any(word in sentence for word in specific)
+
+    def _latest_year(self, document: Document) -> str | None:
+        """The latest year a document names ("2023" in the article), None when it names none."""
+        if document.doc_id not in self._latest_years:
+            years = _YEAR_RE.findall(document.source)
+            self._latest_years[document.doc_id] = max(years) if years else None
+        return self._latest_years[document.doc_id]
 
     def _about(self, words: tuple[str, ...]) -> bool:
         """Whether a name (by its Chinese words) is what the corpus is about: one of them in many sentences."""

@@ -33,3 +33,13 @@ def test_names_must_be_in_the_paragraph_unless_the_corpus_is_about_them():
     assert not support.missing_name(question, tunnel, [("隧道", "海底")])
     assert not support.missing_name(question, tunnel, [("大连",)])  # in most sentences: what the corpus is about
     assert support.missing_name(analyse_question("沈阳的隧道副总工程师是谁？", 300), tunnel, [])  # a Chinese entity
+
+
+def test_the_latest_year_a_document_names_is_said_as_this_year():
+    corpus = Corpus([parse_document("2022年，大连建成口袋公园112处。\n\n今年，大连新开办10所公办幼儿园。\n\n2023年，大连再建口袋公园100处。", "parks")])
+    support = Support(corpus)
+    this_year = next(i for i, row in enumerate(corpus.rows) if row.sentence.text.startswith("今年"))
+    last_year = next(i for i, row in enumerate(corpus.rows) if row.sentence.text.startswith("2022"))
+    assert not support.missing_name(analyse_question("2023年大连新开办多少所公办幼儿园？", 300), this_year, [])
+    assert support.missing_name(analyse_question("2022年大连新开办多少所公办幼儿园？", 300), this_year, [])
+    assert support.missing_name(analyse_question("2023年大连建成多少处口袋公园？", 300), last_year, [])
