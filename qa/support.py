@@ -2,8 +2,9 @@
 
 Two checks read the corpus around the chosen span:
 - names: the question's names and numbers (`Question.entities`; for an English question, the Chinese words of its
-  capitalised names) must be in the answer's paragraph: "Who is the deputy chief engineer of Bohai Avenue?" is not
-  answered from a paragraph about the tunnel. A report says 今年 for the year it is written in, which a reader asks
+  capitalised names) must be in the answer's paragraph or the heading above it (a brief's headline names its subject:
+  群团组织 for the briefs under "群团组织 联合开展协同创新活动"): "Who is the deputy chief engineer of Bohai Avenue?"
+  is not answered from a paragraph about the tunnel. A report says 今年 for the year it is written in, which a reader asks
   about by its number: "2023年大连计划新开办多少所公办幼儿园？" is answered from "今年，…新开办10所公办幼儿园" in a
   report whose latest year is 2023;
 - counts: a count of the asked noun answers only if its sentence holds one of the question's specific words:
@@ -39,10 +40,11 @@ class Support:
         self._latest_years: dict[str, str | None] = {}
 
     def missing_name(self, question: Question, row: int, names: list[tuple[str, ...]]) -> bool:
-        """Whether the paragraph of `row` lacks one of the question's entities (its document's latest year counts as
-        said where the paragraph says 今年), or all the Chinese words of one of `names` (an English question's
-        names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
-        context = self.corpus.rows[row].unit.text
+        """Whether the paragraph of `row` and its section's heading lack one of the question's entities (its
+        document's latest year counts as said where they say 今年), or all the Chinese words of one of `names` (an
+        English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
+        unit = self.corpus.rows[row].unit
+        context = f"{unit.section}\n{unit.text}"
         this_year = self._latest_year(self.corpus.rows[row].document) if "今年" in context else None
         if any(entity not in context and entity != this_year for entity in question.entities):
             return True

@@ -43,3 +43,11 @@ def test_the_latest_year_a_document_names_is_said_as_this_year():
     assert not support.missing_name(analyse_question("2023年大连新开办多少所公办幼儿园？", 300), this_year, [])
     assert support.missing_name(analyse_question("2022年大连新开办多少所公办幼儿园？", 300), this_year, [])
     assert support.missing_name(analyse_question("2023年大连建成多少处口袋公园？", 300), last_year, [])
+
+
+def test_a_name_in_the_heading_above_a_paragraph_counts_as_said_there():
+    corpus = Corpus([parse_document("标题行\n\n1 群团组织 联合开展协同创新活动\n\n今年推出10个项目，共同组织好庆祝活动。", "briefs")])
+    support = Support(corpus)
+    projects = next(i for i, row in enumerate(corpus.rows) if row.sentence.text.startswith("今年"))
+    assert not support.missing_name(analyse_question("群团组织今年推出了多少个项目？", 300), projects, [])
+    assert support.missing_name(analyse_question("沈阳今年推出了多少个项目？", 300), projects, [])
