@@ -3,7 +3,8 @@
 - `completes_name`: the reader's span is the rules' name made whole (熊谷元直 for 熊谷元, which jieba cut short), not
   the name with a title or honorific (工程师孙磊, 阮爱馨女士);
 - `completes_place`: the reader's span is the rules' place given in full (重庆武隆县江口镇的芙蓉江畔 for 重庆武隆县), not
-  with what the question already says added (大连市沙河口区 for "星海街位于大连哪个区");
+  with what the question already says added (大连市沙河口区 for "星海街位于大连哪个区"), nor with the units of the address
+  above the one asked for (大连市中山区港湾隽景小区 for 哪个小区);
 - `completes_body`: the reader's span is the rules' organisation with the start jieba cut off (大连三友电器设备有限公司
   for 三友电器设备有限公司: jieba tags 大连 an adverb), not with a word after it (DC漫画公司的);
 - `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from qa.labels import ROLES
 from qa.question import ORG, PERSON, PLACE, TYPED_KINDS, Question
-from qa.rules import candidates
+from qa.rules import ADDRESS_HEADS, address_units, candidates
 
 # Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
 HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
@@ -42,10 +43,14 @@ def completes_place(question: Question, place: str, span: str) -> bool:
     >>> q = analyse_question("芙蓉洞位于什么地方？", 300)
     >>> completes_place(q, "重庆武隆县", "重庆武隆县江口镇的芙蓉江畔"), completes_place(q, "重庆武隆县", "武隆县")
     (True, False)
+    >>> completes_place(analyse_question("张岩家住哪个小区？", 300), "港湾隽景小区", "大连市中山区港湾隽景小区")
+    False
     """
     if place not in span or place == span:
         return False
     before, after = span.split(place, 1)
+    if question.head in ADDRESS_HEADS and address_units(before):
+        return False  # the units above the one asked for: 大连市中山区 before 港湾隽景小区 for 哪个小区
     said = [word for word in question.words if len(word) > 1 and word != question.head]
     return not any(before.startswith(word) or after.endswith(word) for word in said)
 

@@ -79,6 +79,9 @@ LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
 )
 _PLACE_SUFFIX = re.compile(r"(区|市|县|镇|乡|村|街道|社区|小区|广场|大院|路|站|港|湾|岛|省|城|园)$")
+# Administrative units: an address (大连市中山区老虎滩街道) is cut after each; the which-questions that ask for one.
+_ADDRESS_UNIT_RE = re.compile(r"(省|市|区|县|镇|乡|街道|社区|村|小区)$")
+ADDRESS_HEADS = frozenset({"省", "市", "区", "县", "镇", "村", "街道", "社区", "小区"})
 _ORG_SUFFIX = re.compile(
     r"(公司|集团|大学|学院|中心|委员会|政府|工会|妇联|团委|部|办|局|厅|组织|协会|队伍|工作室|超市|银行|企业|党委|工委)$"
 )
@@ -127,7 +130,10 @@ def candidates(question: Question, text: str) -> list[Span]:
         return _person_spans(text)
     if kind in (PLACE, ORG):
         suffix = _PLACE_SUFFIX if kind == PLACE else _ORG_SUFFIX
-        return [s for s in _noun_phrases(text) if suffix.search(s.text)]
+        spans = [s for s in _noun_phrases(text) if suffix.search(s.text)]
+        if kind == PLACE and question.head in ADDRESS_HEADS:
+            spans += [s for s in address_units(text) if s not in spans]
+        return spans
     assert kind == PHRASE, kind
     return _clauses(text)
 
@@ -244,6 +250,32 @@ def _noun_phrases(text: str) -> list[Span]:
                 if 2 <= end - start <= 24:
                     spans.append(Span(start, end, text[start:end], PHRASE))
         run = []
+    return spans
+
+
+def address_units(text: str) -> list[Span]:
+    """The units of each address in `text`, whatever jieba made of their names: 大连市, 中山区, 老虎滩街道, 中兴社区
+    in 大连市中山区老虎滩街道中兴社区 (jieba: 大连市 / 中 / 山区 / 老虎滩 / 街道 …), 大魏家街道 in 金普新区大魏家街道
+    (大 / 魏家 / 街道). An address is a run of noun-like words and characters jieba does not know (隽 in 港湾隽景小区),
+    with a one-character adjective or locality word (大, 中) before a noun; it is cut after each word that ends with an
+    administrative unit.
+
+    >>> [s.text for s in address_units("家住大连市中山区港湾隽景小区的张岩说")]
+    ['大连市', '中山区', '港湾隽景小区']
+    """
+    spans: list[Span] = []
+    words = _words(text) + ((len(text), len(text), "", "x"),)
+    run_start = None
+    for i, (start, end, word, flag) in enumerate(words):
+        unknown = flag == "x" and all(is_cjk(c) for c in word)  # a rare character jieba does not know (隽)
+        nounish = unknown or flag in _NOUNISH or (len(word) == 1 and flag in {"a", "f"} and words[i + 1][3] in _NOUNISH)
+        if nounish:
+            run_start = start if run_start is None else run_start
+            if _ADDRESS_UNIT_RE.search(word):
+                spans.append(Span(run_start, end, text[run_start:end], PLACE))
+                run_start = end
+            continue
+        run_start = None
     return spans
 
 

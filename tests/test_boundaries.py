@@ -27,6 +27,7 @@ def test_a_name_made_whole(name, span, expected):
         ("芙蓉洞位于什么地方？", "重庆武隆县", "重庆武隆县江口镇的芙蓉江畔", True),  # the question's 芙蓉 inside is fine
         ("路口镇位于什么地方？", "湖南省", "湖南省长沙县东北部", True),
         ("张岩家住哪个小区？", "大连市", "大连市中山区港湾隽景小区", True),  # ends with the asked 小区
+        ("张岩家住哪个小区？", "港湾隽景小区", "大连市中山区港湾隽景小区", False),  # the units above the asked one
         ("星海街位于大连哪个区？", "沙河口区", "大连市沙河口区", False),  # opens on what the question says
         ("首届比赛在哪里举行？", "南京市浦口区", "南京市浦口区明发珍珠泉大酒店举行", False),  # closes on its verb
         ("芙蓉洞位于什么地方？", "重庆武隆县", "武隆县", False),

@@ -111,6 +111,15 @@ def test_organisations_and_places_are_noun_runs():
     assert "香川社区" in texts("住在哪个社区？", "家住西岗区香炉礁街道香川社区的居民李桂珍说。")
 
 
+def test_a_which_question_for_an_administrative_unit_gets_the_units_of_an_address():
+    # jieba: 大连市 / 中 / 山区 / 老虎滩 / 街道; 大 / 魏家 / 街道; 港湾 / 隽 (unknown) / 景 / 小区
+    assert "老虎滩街道" in texts("和合大院在哪个街道？", "大连市中山区老虎滩街道中兴社区和合大院里。")
+    assert "中山区" in texts("和合大院在哪个区？", "大连市中山区老虎滩街道中兴社区和合大院里。")
+    assert "大魏家街道" in texts("王霞在哪个街道工作？", "大连金普新区大魏家街道农业资源丰富。")
+    assert "港湾隽景小区" in texts("张岩家住哪个小区？", "家住大连市中山区港湾隽景小区的张岩说。")
+    assert "中山区" not in texts("和合大院在哪里？", "大连市中山区老虎滩街道中兴社区和合大院里。")  # no unit asked
+
+
 def test_every_span_is_an_exact_slice():
     question = analyse_question("有哪些？", 300)
     for span in candidates(question, PARKS):
