@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from qa.labels import ROLES
 from qa.question import ORG, PERSON, PLACE, TYPED_KINDS, Question
-from qa.rules import ADDRESS_HEADS, address_units, candidates
+from qa.rules import ADDRESS_UNITS, address_units, candidates
 
 # Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
 HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
@@ -49,7 +49,7 @@ def completes_place(question: Question, place: str, span: str) -> bool:
     if place not in span or place == span:
         return False
     before, after = span.split(place, 1)
-    if question.head in ADDRESS_HEADS and address_units(before):
+    if question.head in ADDRESS_UNITS and address_units(before):
         return False  # the units above the one asked for: 大连市中山区 before 港湾隽景小区 for 哪个小区
     said = [word for word in question.words if len(word) > 1 and word != question.head]
     return not any(before.startswith(word) or after.endswith(word) for word in said)

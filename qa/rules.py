@@ -79,9 +79,9 @@ LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
 )
 _PLACE_SUFFIX = re.compile(r"(区|市|县|镇|乡|村|街道|社区|小区|广场|大院|路|站|港|湾|岛|省|城|园)$")
-# Administrative units: an address (大连市中山区老虎滩街道) is cut after each; the which-questions that ask for one.
-_ADDRESS_UNIT_RE = re.compile(r"(省|市|区|县|镇|乡|街道|社区|村|小区)$")
-ADDRESS_HEADS = frozenset({"省", "市", "区", "县", "镇", "村", "街道", "社区", "小区"})
+# Administrative units: an address (大连市中山区老虎滩街道) is cut after each, and a which-question for one (哪个区,
+# `Question.head`) gets the units of each address as candidates.
+ADDRESS_UNITS = ("小区", "社区", "街道", "省", "市", "区", "县", "镇", "乡", "村")
 _ORG_SUFFIX = re.compile(
     r"(公司|集团|大学|学院|中心|委员会|政府|工会|妇联|团委|部|办|局|厅|组织|协会|队伍|工作室|超市|银行|企业|党委|工委)$"
 )
@@ -131,7 +131,7 @@ def candidates(question: Question, text: str) -> list[Span]:
     if kind in (PLACE, ORG):
         suffix = _PLACE_SUFFIX if kind == PLACE else _ORG_SUFFIX
         spans = [s for s in _noun_phrases(text) if suffix.search(s.text)]
-        if kind == PLACE and question.head in ADDRESS_HEADS:
+        if kind == PLACE and question.head in ADDRESS_UNITS:
             spans += [s for s in address_units(text) if s not in spans]
         return spans
     assert kind == PHRASE, kind
@@ -271,7 +271,7 @@ def address_units(text: str) -> list[Span]:
         nounish = unknown or flag in _NOUNISH or (len(word) == 1 and flag in {"a", "f"} and words[i + 1][3] in _NOUNISH)
         if nounish:
             run_start = start if run_start is None else run_start
-            if _ADDRESS_UNIT_RE.search(word):
+            if word.endswith(ADDRESS_UNITS):
                 spans.append(Span(run_start, end, text[run_start:end], PLACE))
                 run_start = end
             continue
