@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from qa.article import ARTICLE_ID, read_article
 from qa.boundaries import completes, typed_core
@@ -18,12 +20,15 @@ from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
 from qa.labels import LABEL_PENALTY, mislabelled
-from qa.question import Question, analyse_question
+from qa.question import DATE, DURATION, Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.rules import fits_kind
 from qa.settings import Settings
 from qa.support import Support
+
+if TYPE_CHECKING:
+    from qa.reader import ReaderResult, ReaderSpan
 
 # Chosen on the tuning split of eval/questions.jsonl (314 questions, 186 unanswerable): its best overall F1
 # (`eval.metrics.best_threshold`) lies between an answer to an unanswerable question at 0.523 (大连湾海底隧道是我国…
@@ -206,22 +211,19 @@ class Answerer:
             translations = self.glossary.translate(q.text)
             question = chinese_question(translations, q.kind, "".join(texts), q.head) or question
         result = reader.read(question, texts)
-        if result.best is None:
+        span = _fitting_span(q, result, texts)
+        if span is None:
             return None
-        passage = passages[result.best.passage]
-        start, end = trim_span(passage.text, result.best.start, result.best.end)  # what would be shown
-        if start == end or not fits_kind(q, passage.text[start:end]):
-            # "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is. Dropped, not cut as
-            # `_checked` cuts a mislabelled span: a cut span of the wrong form could still outscore a rule span of
-            # the right one (tried: CMRC trial, 韩遂 for 谁… was declined).
-            return None
+        passage = passages[span.passage]
+        start, end = trim_span(passage.text, span.start, span.end)  # what would be shown
+        probability = result.probability * math.exp(span.score - result.best.score)  # its share, as the best's
         start, end = typed_core(q, passage.text, start, end)
         located = passage.locate(start, end)
         if located is None:
             return None
         row, start, end = located
         start, end = self.corpus.rows[row].sentence.source_span(start, end)
-        return Choice(row, start, end, result.probability, "reader")
+        return Choice(row, start, end, probability, "reader")
 
     def _trimmed(self, choice: Choice | None) -> Choice | None:
         """The choice without punctuation or unmatched quotes at its edges (see `trim_span`); None if nothing is left."""
@@ -299,6 +301,29 @@ class Answerer:
         if not question.english:
             return [(word,) for word in question.words]
         return [translations for _, translations in self.glossary.translate(question.text)]
+
+
+def _fitting_span(q: Question, result: ReaderResult, texts: list[str]) -> ReaderSpan | None:
+    """The reader's best span if, as it would be shown, it has the asked form (`fits_kind`); for a date or duration
+    question whose best span is a clause, the reader's next span of the asked form inside it (1510年 in the clause it
+    marks for 刘六和刘七是何时在霸州起义的; 半个月 for 试乘体验活动为期多长时间: tune split +1 exact, CMRC trial +2
+    partly right; for numbers, with many in a clause, the next span answered How many households… with 88%左右).
+
+    Otherwise none: "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is. Dropped, not cut as
+    `_checked` cuts a mislabelled span: a cut span of the wrong form could still outscore a rule span of the right one
+    (tried: CMRC trial, 韩遂 for 谁… was declined).
+    """
+    best = result.best
+    if best is None:
+        return None
+    spans = [best]
+    if q.kind in (DATE, DURATION):
+        spans += [s for s in result.spans[1:] if s.passage == best.passage and best.start <= s.start and s.end <= best.end]
+    for span in spans:
+        start, end = trim_span(texts[span.passage], span.start, span.end)
+        if start < end and fits_kind(q, texts[span.passage][start:end]):
+            return span
+    return None
 
 
 @functools.lru_cache(maxsize=2)

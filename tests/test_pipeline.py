@@ -182,3 +182,20 @@ def test_an_english_question_names_what_the_paragraph_must_mention(fake_embedder
     assert not answerer.answer("Who is the deputy chief engineer of Bohai Avenue?").found  # no 渤海, 大道 there
     assert not answerer.answer("Who is the deputy chief engineer of Shenyang's tunnel?").found  # 沈阳: not in the texts
     assert answerer.answer("Who is the deputy chief engineer of the tunnel company?").text == "孙磊"
+
+
+def test_a_date_inside_the_clause_the_reader_marks_is_its_answer_but_not_a_number():
+    from qa.pipeline import _fitting_span
+    from qa.question import analyse_question
+    from qa.reader import ReaderResult, ReaderSpan
+
+    text = "正德五年（1510年）十月，刘六、刘七在霸州起义，攻打了8个县。"
+
+    def span(part: str, score: float) -> ReaderSpan:
+        return ReaderSpan(0, text.index(part), text.index(part) + len(part), part, score)
+
+    when = ReaderResult((span("正德五年（1510年）十月，刘六", 9.0), span("1510年", 8.0)), null_score=0.0, probability=0.99)
+    assert _fitting_span(analyse_question("刘六和刘七是何时在霸州起义的？", 300), when, [text]).text == "1510年"
+    count = ReaderResult((span("在霸州起义，攻打了8个县", 9.0), span("8个县", 8.0)), null_score=0.0, probability=0.99)
+    assert _fitting_span(analyse_question("刘六和刘七攻打了多少个县？", 300), count, [text]) is None  # many numbers in a clause
+    assert _fitting_span(analyse_question("刘六和刘七攻打了多少个县？", 300), ReaderResult((span("8个县", 8.0),), 0.0, 0.99), [text])
