@@ -211,11 +211,11 @@ class Answerer:
             translations = self.glossary.translate(q.text)
             question = chinese_question(translations, q.kind, "".join(texts), q.head) or question
         result = reader.read(question, texts)
-        span = _fitting_span(q, result, texts)
-        if span is None:
+        fitting = _fitting_span(q, result, texts)
+        if fitting is None:
             return None
+        span, start, end = fitting  # start, end: what would be shown
         passage = passages[span.passage]
-        start, end = trim_span(passage.text, span.start, span.end)  # what would be shown
         probability = result.probability * math.exp(span.score - result.best.score)  # its share, as the best's
         start, end = typed_core(q, passage.text, start, end)
         located = passage.locate(start, end)
@@ -303,11 +303,12 @@ class Answerer:
         return [translations for _, translations in self.glossary.translate(question.text)]
 
 
-def _fitting_span(q: Question, result: ReaderResult, texts: list[str]) -> ReaderSpan | None:
-    """The reader's best span if, as it would be shown, it has the asked form (`fits_kind`); for a date or duration
-    question whose best span is a clause, the reader's next span of the asked form inside it (1510年 in the clause it
-    marks for 刘六和刘七是何时在霸州起义的; 半个月 for 试乘体验活动为期多长时间: tune split +1 exact, CMRC trial +2
-    partly right; for numbers, with many in a clause, the next span answered How many households… with 88%左右).
+def _fitting_span(q: Question, result: ReaderResult, texts: list[str]) -> tuple[ReaderSpan, int, int] | None:
+    """The reader's best span, with its bounds as it would be shown (`trim_span`), if so it has the asked form
+    (`fits_kind`); for a date or duration question whose best span is a clause, the reader's next span of the asked
+    form inside it (1510年 in the clause it marks for 刘六和刘七是何时在霸州起义的; 半个月 for 试乘体验活动为期多长时间:
+    tune split +1 exact, CMRC trial +2 partly right; for numbers, with many in a clause, the next span answered How
+    many households… with 88%左右).
 
     Otherwise none: "渤海大道全长多少公里？" is not answered by "1个小时", however sure the reader is. Dropped, not cut as
     `_checked` cuts a mislabelled span: a cut span of the wrong form could still outscore a rule span of the right one
@@ -322,7 +323,7 @@ def _fitting_span(q: Question, result: ReaderResult, texts: list[str]) -> Reader
     for span in spans:
         start, end = trim_span(texts[span.passage], span.start, span.end)
         if start < end and fits_kind(q, texts[span.passage][start:end]):
-            return span
+            return span, start, end
     return None
 
 

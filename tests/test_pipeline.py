@@ -195,7 +195,7 @@ def test_a_date_inside_the_clause_the_reader_marks_is_its_answer_but_not_a_numbe
         return ReaderSpan(0, text.index(part), text.index(part) + len(part), part, score)
 
     when = ReaderResult((span("正德五年（1510年）十月，刘六", 9.0), span("1510年", 8.0)), null_score=0.0, probability=0.99)
-    assert _fitting_span(analyse_question("刘六和刘七是何时在霸州起义的？", 300), when, [text]).text == "1510年"
+    assert _fitting_span(analyse_question("刘六和刘七是何时在霸州起义的？", 300), when, [text])[0].text == "1510年"
     count = ReaderResult((span("在霸州起义，攻打了8个县", 9.0), span("8个县", 8.0)), null_score=0.0, probability=0.99)
     assert _fitting_span(analyse_question("刘六和刘七攻打了多少个县？", 300), count, [text]) is None  # many numbers in a clause
     assert _fitting_span(analyse_question("刘六和刘七攻打了多少个县？", 300), ReaderResult((span("8个县", 8.0),), 0.0, 0.99), [text])
