@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import sys
 import time
 from dataclasses import replace
@@ -216,14 +215,13 @@ class Answerer:
             return None
         span, start, end = fitting  # start, end: what would be shown
         passage = passages[span.passage]
-        probability = result.probability * math.exp(span.score - result.best.score)  # its share, as the best's
         start, end = typed_core(q, passage.text, start, end)
         located = passage.locate(start, end)
         if located is None:
             return None
         row, start, end = located
         start, end = self.corpus.rows[row].sentence.source_span(start, end)
-        return Choice(row, start, end, probability, "reader")
+        return Choice(row, start, end, result.probability_of(span), "reader")
 
     def _trimmed(self, choice: Choice | None) -> Choice | None:
         """The choice without punctuation or unmatched quotes at its edges (see `trim_span`); None if nothing is left."""

@@ -8,6 +8,7 @@ cut windows and decode spans with these functions, so the shipped reader sees th
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,15 @@ class ReaderResult:
     @property
     def best(self) -> ReaderSpan | None:
         return self.spans[0] if self.spans else None
+
+    def probability_of(self, span: ReaderSpan) -> float:
+        """The softmax share of one of `spans` in the same pool as `probability` (the best span's share).
+
+        >>> best, next_ = ReaderSpan(0, 0, 4, "3月1日，", 2.0), ReaderSpan(0, 0, 3, "3月1日", 1.0)
+        >>> round(ReaderResult((best, next_), null_score=0.0, probability=0.8).probability_of(next_), 3)
+        0.294
+        """
+        return self.probability * math.exp(span.score - self.spans[0].score)
 
 
 def clip_question(tokenizer: Tokenizer, question: str, max_tokens: int) -> str:

@@ -78,12 +78,14 @@ QUOTED_RE = re.compile(r"“([^”]{1,30})”|《([^》]{1,40})》|「([^」]{1,
 LIST_RE = re.compile(
     r"(?:[\u4e00-\u9fffA-Za-z0-9“”]{1,12}、)+[\u4e00-\u9fffA-Za-z0-9“”]{1,12}?(?=等|[，。；：）]|和|及|$)"
 )
-_PLACE_SUFFIX = re.compile(r"(区|市|县|镇|乡|村|街道|社区|小区|广场|大院|路|站|港|湾|岛|省|城|园)$")
 # Administrative units: an address (大连市中山区老虎滩街道) is cut after each, and a which-question for one (哪个区,
 # `Question.head`) gets the units of each address as candidates.
 ADDRESS_UNITS = ("小区", "社区", "街道", "省", "市", "区", "县", "镇", "乡", "村")
-_ORG_SUFFIX = re.compile(
-    r"(公司|集团|大学|学院|中心|委员会|政府|工会|妇联|团委|部|办|局|厅|组织|协会|队伍|工作室|超市|银行|企业|党委|工委)$"
+# What a place's or an organisation's name ends with.
+_PLACE_ENDINGS = (*ADDRESS_UNITS, "广场", "大院", "路", "站", "港", "湾", "岛", "城", "园")
+_ORG_ENDINGS = (
+    "公司", "集团", "大学", "学院", "中心", "委员会", "政府", "工会", "妇联", "团委", "部", "办", "局", "厅", "组织", "协会",
+    "队伍", "工作室", "超市", "银行", "企业", "党委", "工委",
 )
 _NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "j", "eng", "vn", "an", "l", "b"}
 _PERSON_FLAGS = {"nr", "nrfg", "nrt"}
@@ -129,8 +131,8 @@ def candidates(question: Question, text: str) -> list[Span]:
     if kind == PERSON:
         return _person_spans(text)
     if kind in (PLACE, ORG):
-        suffix = _PLACE_SUFFIX if kind == PLACE else _ORG_SUFFIX
-        spans = [s for s in _noun_phrases(text) if suffix.search(s.text)]
+        endings = _PLACE_ENDINGS if kind == PLACE else _ORG_ENDINGS
+        spans = [s for s in _noun_phrases(text) if s.text.endswith(endings)]
         if kind == PLACE and question.head in ADDRESS_UNITS:
             spans += [s for s in address_units(text) if s not in spans]
         return spans
