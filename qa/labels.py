@@ -192,6 +192,12 @@ def _asked_measures(question: Question) -> list[tuple[str, str | None]]:
     return [(kind, None) for kind, pattern in _ASKED_MEASURES.items() if pattern.search(text)]
 
 
+def measure_words(text: str) -> list[str]:
+    """The measure words in `text` ("大连湾海底隧道的总投资是多少？" -> ["总投资"]): what a number measures, as the noun
+    after 多少 is what it counts (`qa.question.Question.counted`)."""
+    return _MEASURE_RE.findall(text)
+
+
 def _measures(text: str) -> list[tuple[str, str | None]]:
     """(kind, qualifier) of each measure word in `text`: "平均深度" -> ("depth", "平均")."""
     found = []

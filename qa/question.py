@@ -75,6 +75,11 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
 _TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
 # English nouns of a sum of money (qa.labels reads them as the measure "money").
 MONEY_NOUNS_EN = ("budget", "cost", "price", "investment", "funding", "salary")
+# An English number question with a word of money asks for a sum in 元 (万元, 亿元, 美元…): "How much did Dalian
+# invest in pocket parks?" is not answered by "4.5万个" (parking spaces). A count ("how many") is not a sum.
+_MONEY_ASKED_EN_RE = re.compile(
+    r"^(?!.*\bhow many\b).*\b(?:" + "|".join(MONEY_NOUNS_EN) + r"|invest(?:s|ed)?|spen[dt]s?|costs?|pa(?:y|ys|id)|fund(?:s|ed)?|money|yuan)\b"
+)
 # "What is the annual budget of …?" asks for a number as "how much" does.
 _AMOUNT_NOUNS_EN = "|".join(
     (*MONEY_NOUNS_EN, "population", "area", "length", "depth", "width", "height", "speed", "amount", "number",
@@ -298,7 +303,7 @@ def _asked_unit(text: str, english: bool) -> str | None:
     if _LENGTH_ASKED_RE.search(text):
         return LENGTH
     if english:
-        return None
+        return ASKED_WORD_UNITS["钱"] if _MONEY_ASKED_EN_RE.search(text) else None
     match = re.search(r"(?:多少|几)(.{0,4})", text)
     if match is None:
         return None

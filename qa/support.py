@@ -8,7 +8,9 @@ Two checks read the corpus around the chosen span:
   about by its number: "2023年大连计划新开办多少所公办幼儿园？" is answered from "今年，…新开办10所公办幼儿园" in a
   report whose latest year is 2023;
 - counts: a count of the asked noun answers only if its sentence holds one of the question's specific words:
-  "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的改造面积，受益居民达到15万户".
+  "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的改造面积，受益居民达到15万户"; nor a
+  figure of the asked measure whose sentence holds none while another holds two: "大连农村公路修建项目的总投资是多少？"
+  is not answered by the 50亿元 of old-estate renovation.
 Both need to know which words are specific to a question (in few of the corpus's sentences) and which name what the
 whole corpus is about (大连 in the article, whose paragraphs need not repeat it).
 """
@@ -19,6 +21,7 @@ import re
 
 from qa.corpus import Corpus
 from qa.document import Document
+from qa.labels import measure_words
 from qa.question import Question
 from qa.rules import DATE_RE
 
@@ -51,27 +54,38 @@ class Support:
         return any(not any(word in context for word in words) for words in names if not self._about(words))
 
     def count_for_other_matter(self, question: Question, row: int) -> bool:
-        """A count of the asked noun in the sentence of `row`, which holds none of the question's specific words.
+        """A count of the asked noun, or a figure of the asked measure (总投资, 面积: `qa.labels.measure_words`), in the
+        sentence of `row`, which holds none of the question's specific words.
 
         Words the corpus never uses (a paraphrase), the counted noun, and times, adverbs, numbers and function words
         (今年, 目前: jieba's tags) say nothing either way (CMRC trial: counting 目前 lost a right answer to
         目前学校有几个校区).
         """
-        if question.counted is None:
+        measured = measure_words(question.simplified)
+        if question.counted is None and not measured:
             return False
+        asked = [noun for noun in (question.counted, *measured) if noun]
         flags = dict(question.tags)
         specific = [
             word
             for word in question.words
             if len(word) > 1
-            and word not in question.counted
+            and not any(word in noun for noun in asked)
             and not word.isdigit()
             and not DATE_RE.fullmatch(word)
             and not flags.get(word, "n").startswith(_NOT_SPECIFIC_FLAGS)
             and 0 < self.corpus.sentence_frequency(word) <= self._few
         ]
         sentence = self.corpus.rows[row].sentence.text
-        return bool(specific) and not any(word in sentence for word in specific)
+        if not specific or any(word in sentence for word in specific):
+            return False
+        if question.counted is not None:
+            return True
+        # A measure is named more loosely than a counted noun ("旧楼翻新工程要覆盖的建筑总面积" for 老旧小区改造's
+        # 1100万平方米): its figure is for another matter only where another sentence holds the asked one, two of the
+        # question's specific words ("200公里农村公路修建" for the 总投资 of 农村公路修建).
+        words = [word for word in specific if not any(word != other and word in other for other in specific)]
+        return any(sum(word in other.sentence.text for word in words) >= 2 for other in self.corpus.rows)
 
     def _latest_year(self, document: Document) -> str | None:
         """The latest year a document names ("2023" in the article), None when it names none."""

@@ -141,6 +141,21 @@ def test_any_unit_of_length_answers_a_length():
     assert not units_compatible("长度", "分钟") and not units_compatible("长度", None)
 
 
+@pytest.mark.parametrize(
+    "question, unit",
+    [
+        ("How much did Dalian invest in pocket parks in 2022?", "元"),  # a sum of money, in 元 / 万元 / 亿元 / 美元
+        ("What is the total cost of the tunnel?", "元"),
+        ("How much money did the city spend on heating?", "元"),
+        ("How many people did the fund help?", None),  # a count, whatever it is about
+        ("How much of the city's area is green?", None),
+    ],
+)
+def test_an_english_question_about_money_asks_for_a_sum(question, unit):
+    q = analyse_question(question, 300)
+    assert (q.kind, q.unit) == ("number", unit)
+
+
 def test_an_english_question_carries_its_numbers_and_the_place_it_asks_for():
     q = analyse_question("How many households did the 2022 renovation benefit?", 300)
     assert q.entities == ("2022",)

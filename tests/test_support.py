@@ -25,6 +25,17 @@ def test_a_count_needs_one_of_the_question_s_specific_words_in_its_sentence():
     assert not support.count_for_other_matter(analyse_question("隧道什么时候通车？", 300), count)  # not a count
 
 
+def test_a_measure_s_figure_is_for_another_matter_only_where_another_sentence_holds_the_asked_one():
+    corpus = Corpus([parse_document(
+        "今年计划投资50亿元，完成192个小区的改造。\n\n200公里农村公路修建等项目都有明细。\n\n大连新建口袋公园100处。\n\n"
+        "大连湾海底隧道今年通车。\n\n渤海大道实现全线通车。", "plans")])
+    support, figure = Support(corpus), 0
+    assert support.count_for_other_matter(analyse_question("农村公路修建的总投资是多少？", 300), figure)
+    assert not support.count_for_other_matter(analyse_question("小区改造的总投资是多少？", 300), figure)  # said there
+    # 公园 and 修建 are specific, but no sentence holds both: the question may name the renovation loosely
+    assert not support.count_for_other_matter(analyse_question("公园修建的总投资是多少？", 300), figure)
+
+
 def test_names_must_be_in_the_paragraph_unless_the_corpus_is_about_them():
     support, rows = support_and_rows()
     tunnel = rows["大连湾海"]
