@@ -35,7 +35,8 @@ _LEADING = re.compile(r"^(?:to|a|an|the|of|be)\s+")
 
 
 def _definition_phrases(definition: str) -> list[str]:
-    """"to open to traffic (e.g. new bridge)" -> ["open to traffic"]; skips classifiers and cross-references."""
+    """"to open to traffic (e.g. new bridge)" -> ["open to traffic"], "to sign a contract or agreement" -> ["sign a
+    contract", "agreement"]; skips classifiers and cross-references."""
     if definition.startswith(("CL:", "abbr. for", "variant of", "see ", "old variant", "surname ", "used in")):
         return []
     phrases = []
@@ -43,7 +44,7 @@ def _definition_phrases(definition: str) -> list[str]:
     name = _PROPER_NAME_RE.match(definition)
     if name:
         phrases.append(name.group(0).strip().lower())
-    for part in re.split(r"[;,]", _PARENTHESES.sub(" ", definition.lower())):
+    for part in re.split(r"[;,]| or ", _PARENTHESES.sub(" ", definition.lower())):
         phrase = _LEADING.sub("", " ".join(part.split()))
         if phrase and len(phrase.split()) <= MAX_PHRASE_WORDS:
             phrases.append(phrase)

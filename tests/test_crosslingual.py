@@ -12,6 +12,12 @@ def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
     assert all(w in {"渤海", "大道", "通车", "开", "交通"} for words in terms.values() for w in words)
 
 
+def test_each_alternative_of_a_definition_is_a_phrase():
+    # CC-CEDICT: 签约 "to sign a contract or agreement"; the whole definition is too long to be a phrase
+    glossary = Glossary({"张凯", "签约", "集团"})
+    assert dict(glossary.translate("Which company did Zhang Kai sign a contract with?"))["sign a contract"] == ("签约",)
+
+
 def test_plurals_and_names_and_numbers():
     glossary = Glossary(substrings(["2022年，大连建成112处口袋公园。"]))
     terms = dict(glossary.translate("How many pocket parks did Dalian build in 2022?"))
