@@ -31,7 +31,7 @@ QUESTION_WORDS = {
 _PROPER_NAME_RE = re.compile(r"(?:[A-Z][a-z]+\s?)+")  # a proper name leading a definition: "Shenyang subprovincial city…"
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
-_LEADING = re.compile(r"^(?:to|a|an|the|of|be)\s+")
+_LEADING = re.compile(r"^(?:(?:to|a|an|the|of|be|fig\.|lit\.)\s+)+")  # fig., lit.: figuratively, literally
 
 
 def _definition_phrases(definition: str) -> list[str]:

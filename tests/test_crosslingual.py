@@ -18,6 +18,12 @@ def test_each_alternative_of_a_definition_is_a_phrase():
     assert dict(glossary.translate("Which company did Zhang Kai sign a contract with?"))["sign a contract"] == ("签约",)
 
 
+def test_a_figurative_sense_is_a_translation_too():
+    # CC-CEDICT: 骨干 "diaphysis (long segment of a bone)/fig. backbone"
+    glossary = Glossary({"骨干", "志愿者"})
+    assert dict(glossary.translate("How many backbone volunteers are there?"))["backbone"] == ("骨干",)
+
+
 def test_plurals_and_names_and_numbers():
     glossary = Glossary(substrings(["2022年，大连建成112处口袋公园。"]))
     terms = dict(glossary.translate("How many pocket parks did Dalian build in 2022?"))
