@@ -86,6 +86,10 @@ _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(
 _CHANGE_WORDS = "增长|增加|提高|提升|上升|下降|减少|降低"
 _CHANGE_ASKED_RE = re.compile(rf"(?:{_CHANGE_WORDS})了?(?:多少|几)|比.{{1,8}}?(?:{_CHANGE_WORDS}|多|少)了?(?:多少|几)")
 _CHANGE_RE = re.compile(rf"{_CHANGE_WORDS}|增幅|降幅|涨|多了|少了|翻")
+# "A、B和C分别为x、y、z": each figure is its item's. Items and figures are separated so; a clause ends at these.
+_RESPECTIVELY_RE = re.compile(r"分别(?:为|是|达到|达|有)?")
+_ITEM_SEPARATOR_RE = re.compile(r"、|以及|和|及|与")
+_CLAUSE_BREAK_RE = re.compile(r"[，,；;。！？!?：:]")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -110,11 +114,59 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             or _other_counted(question.counted, sentence, start, end)
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
             or (bool(_CHANGE_ASKED_RE.search(question.simplified)) and not _CHANGE_RE.search(before))
+            or _another_item_s(question.simplified, sentence, start)
         )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
         return bool(asked) and _other_role(asked, before)
     return False
+
+
+def _another_item_s(question: str, sentence: str, start: int) -> bool:
+    """The span is one of the figures that "分别为" gives to the items before it, and the question names another of
+    the items and not this one's.
+
+    >>> sentence = "累计归集、提取和个贷发放总额分别为2864.16亿元、2065.98亿元、1570.02亿元。"
+    >>> _another_item_s("累计提取总额是多少？", sentence, sentence.index("2864")), _another_item_s("累计提取总额是多少？", sentence, sentence.index("2065"))
+    (True, False)
+    """
+    said = [m for m in _RESPECTIVELY_RE.finditer(sentence[:start]) if not _CLAUSE_BREAK_RE.search(sentence[m.end() : start])]
+    if not said:
+        return False
+    opening = said[-1]
+    head = sentence[: opening.start()]
+    items = _ITEM_SEPARATOR_RE.split(head[_last_break(head) :])
+    tail = sentence[opening.end() :]
+    figures = _ITEM_SEPARATOR_RE.split(tail[: _first_break(tail)])
+    if len(items) < 2 or len(items) != len(figures):
+        return False
+    ends = list(itertools.accumulate(len(figure) + 1 for figure in figures))  # + 1: a one-character separator
+    position = start - opening.end()
+    index = next((i for i, end in enumerate(ends) if position < end), len(figures) - 1)
+    named = [i for i, key in enumerate(_item_keys(items)) if key in question]
+    return bool(named) and index not in named
+
+
+def _item_keys(items: list[str]) -> list[str]:
+    """What tells each enumerated item apart: the first item's last word and the last item's first word (the words
+    around the list belong to all: 累计归集、提取和个贷发放总额 -> 归集, 提取, 个贷), the middle ones whole."""
+    keys = list(items)
+    first, last = list(posseg.cut(items[0])), list(posseg.cut(items[-1]))
+    if first and len(first[-1].word) > 1:
+        keys[0] = first[-1].word
+    if last and len(last[0].word) > 1:
+        keys[-1] = last[0].word
+    return keys
+
+
+def _last_break(text: str) -> int:
+    breaks = list(_CLAUSE_BREAK_RE.finditer(text))
+    return breaks[-1].end() if breaks else 0
+
+
+def _first_break(text: str) -> int:
+    match = _CLAUSE_BREAK_RE.search(text)
+    return match.start() if match else len(text)
 
 
 def _english_role(question: str) -> str | None:

@@ -37,6 +37,20 @@ def test_an_unlabelled_number_may_be_the_asked_measure():
     assert not is_mislabelled("2022年大连完成的老旧小区改造面积是多少？", text, "717万平方米")
 
 
+@pytest.mark.parametrize(
+    "question, span, expected",
+    [
+        ("大连住房公积金累计提取总额是多少？", "2864.16亿元", True),  # 归集's: the first of 分别为's figures
+        ("大连住房公积金累计提取总额是多少？", "2065.98亿元", False),
+        ("大连住房公积金个贷发放总额是多少？", "1570.02亿元", False),
+        ("大连住房公积金的总额是多少？", "2864.16亿元", False),  # names no item: any may be meant
+    ],
+)
+def test_figures_given_respectively_belong_to_their_items(question, span, expected):
+    text = "截至2022年末，全市住房公积金累计归集、提取和个贷发放总额分别为2864.16亿元、2065.98亿元、1570.02亿元，均位居全省首位。"
+    assert is_mislabelled(question, text, span) is expected
+
+
 def test_a_label_of_another_clause_does_not_count():
     text = "设计时速60公里，隧道长5.1公里。"
     assert not is_mislabelled("隧道全长多少公里？", text, "5.1公里")
