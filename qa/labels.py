@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Six
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Seven
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -14,6 +14,8 @@ labels are read:
   over a sentence that names no 社区); read from the noun right after the count and from the span's whole sentence;
 - durations: a number that counts the minutes or years of a duration ("5" of 车程仅需5分钟) for a number question;
 - changes: a number its clause does not call a change for "比上年增长了多少" (the total, 12.25万人);
+- items: one of the figures that "A、B和C分别为x、y、z" gives each to its item, when the question names another item
+  ("累计提取总额" over 归集's 2864.16亿元);
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 """
@@ -86,10 +88,11 @@ _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(
 _CHANGE_WORDS = "增长|增加|提高|提升|上升|下降|减少|降低"
 _CHANGE_ASKED_RE = re.compile(rf"(?:{_CHANGE_WORDS})了?(?:多少|几)|比.{{1,8}}?(?:{_CHANGE_WORDS}|多|少)了?(?:多少|几)")
 _CHANGE_RE = re.compile(rf"{_CHANGE_WORDS}|增幅|降幅|涨|多了|少了|翻")
-# "A、B和C分别为x、y、z": each figure is its item's. Items and figures are separated so; a clause ends at these.
+# "A、B和C分别为x、y、z": each figure is its item's. Items and figures are separated so, within a clause (the
+# enumeration's 、 does not end one here, as it does for a label: _CLAUSE_END_RE).
 _RESPECTIVELY_RE = re.compile(r"分别(?:为|是|达到|达|有)?")
 _ITEM_SEPARATOR_RE = re.compile(r"、|以及|和|及|与")
-_CLAUSE_BREAK_RE = re.compile(r"[，,；;。！？!?：:]")
+_LIST_CLAUSE_END_RE = re.compile(r"[，,；;。！？!?：:]")
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -130,19 +133,17 @@ def _another_item_s(question: str, sentence: str, start: int) -> bool:
     >>> _another_item_s("累计提取总额是多少？", sentence, sentence.index("2864")), _another_item_s("累计提取总额是多少？", sentence, sentence.index("2065"))
     (True, False)
     """
-    said = [m for m in _RESPECTIVELY_RE.finditer(sentence[:start]) if not _CLAUSE_BREAK_RE.search(sentence[m.end() : start])]
+    said = [m for m in _RESPECTIVELY_RE.finditer(sentence[:start]) if not _LIST_CLAUSE_END_RE.search(sentence[m.end() : start])]
     if not said:
         return False
     opening = said[-1]
-    head = sentence[: opening.start()]
-    items = _ITEM_SEPARATOR_RE.split(head[_last_break(head) :])
-    tail = sentence[opening.end() :]
-    figures = _ITEM_SEPARATOR_RE.split(tail[: _first_break(tail)])
-    if len(items) < 2 or len(items) != len(figures):
+    breaks = list(_LIST_CLAUSE_END_RE.finditer(sentence, 0, opening.start()))
+    items = _ITEM_SEPARATOR_RE.split(sentence[breaks[-1].end() if breaks else 0 : opening.start()])
+    clause_end = _LIST_CLAUSE_END_RE.search(sentence, opening.end())
+    figures = sentence[opening.end() : clause_end.start() if clause_end else len(sentence)]
+    if len(items) < 2 or len(items) != len(_ITEM_SEPARATOR_RE.split(figures)):
         return False
-    ends = list(itertools.accumulate(len(figure) + 1 for figure in figures))  # + 1: a one-character separator
-    position = start - opening.end()
-    index = next((i for i, end in enumerate(ends) if position < end), len(figures) - 1)
+    index = sum(1 for m in _ITEM_SEPARATOR_RE.finditer(figures) if m.end() <= start - opening.end())  # the span's figure
     named = [i for i, key in enumerate(_item_keys(items)) if key in question]
     return bool(named) and index not in named
 
@@ -157,16 +158,6 @@ def _item_keys(items: list[str]) -> list[str]:
     if last and len(last[0].word) > 1:
         keys[-1] = last[0].word
     return keys
-
-
-def _last_break(text: str) -> int:
-    breaks = list(_CLAUSE_BREAK_RE.finditer(text))
-    return breaks[-1].end() if breaks else 0
-
-
-def _first_break(text: str) -> int:
-    match = _CLAUSE_BREAK_RE.search(text)
-    return match.start() if match else len(text)
 
 
 def _english_role(question: str) -> str | None:
