@@ -59,7 +59,7 @@ class Corpus:
             raise ValueError(f"document ids must be unique, got {ids!r}")
         self.documents = documents
         self.rows = [Row(d, s) for d in documents for s in d.sentences]
-        self._frequency: dict[str, int] = {}
+        self._rows_with: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -108,6 +108,10 @@ class Corpus:
 
     def sentence_frequency(self, word: str) -> int:
         """How many sentences contain `word`."""
-        if word not in self._frequency:
-            self._frequency[word] = sum(1 for row in self.rows if word in row.sentence.text)
-        return self._frequency[word]
+        return len(self.rows_with(word))
+
+    def rows_with(self, word: str) -> frozenset[int]:
+        """The rows whose sentence contains `word` (a substring), found once per word."""
+        if word not in self._rows_with:
+            self._rows_with[word] = frozenset(i for i, row in enumerate(self.rows) if word in row.sentence.text)
+        return self._rows_with[word]

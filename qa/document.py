@@ -13,6 +13,7 @@ layout (for instance a CMRC paragraph) simply becomes body paragraphs.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -45,6 +46,7 @@ HEADING_RE = re.compile(r"(?P<number>\d{1,2})[ \t\u3000]+\S.*")
 # The romanisation printed under a column header (" SULAN" under "速览"): decoration, not content.
 DECORATION_RE = re.compile(r"[A-Z]+(?: [A-Z]+)*")
 _SINGLE_CJK_RE = re.compile(rf"[{CJK}]")
+_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 
 KINDS = ("headline", "byline", "lead", "heading", "body", "caption", "credit", "brief_header", "brief_title", "brief")
 CAPTION_KINDS = frozenset({"caption", "credit"})
@@ -192,6 +194,16 @@ class Document:
     source: str
     units: tuple[Unit, ...]
     sentences: tuple[Sentence, ...]
+
+    @functools.cached_property
+    def latest_year(self) -> str | None:
+        """The latest year the document names ("2023" in the article): the year a report's 今年 means; None if none.
+
+        >>> parse_document("2022年建成112处，2023年再建100处。").latest_year
+        '2023'
+        """
+        years = _YEAR_RE.findall(self.source)
+        return max(years) if years else None
 
     def __repr__(self) -> str:
         # The default repr prints the whole article into every failing assertion.

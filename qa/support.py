@@ -17,10 +17,9 @@ whole corpus is about (大连 in the article, whose paragraphs need not repeat i
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 
 from qa.corpus import Corpus
-from qa.document import Document
 from qa.labels import measure_words
 from qa.question import Question
 from qa.rules import DATE_RE
@@ -31,7 +30,6 @@ SPECIFIC_SHARE = 0.1
 # jieba's tags (by first letter) of words that are not specific whatever their frequency: times, adverbs, numbers,
 # measure words, pronouns, prepositions, conjunctions, particles.
 _NOT_SPECIFIC_FLAGS = ("t", "d", "m", "q", "r", "p", "c", "u")
-_YEAR_RE = re.compile(r"((?:19|20)\d\d)年")
 
 
 class Support:
@@ -40,7 +38,6 @@ class Support:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self._few = max(1, int(len(corpus) * SPECIFIC_SHARE))
-        self._latest_years: dict[str, str | None] = {}
 
     def missing_name(self, question: Question, row: int, names: list[tuple[str, ...]]) -> bool:
         """Whether the paragraph of `row` and its section's heading lack one of the question's entities (its
@@ -48,7 +45,7 @@ class Support:
         English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
         unit = self.corpus.rows[row].unit
         context = f"{unit.section}\n{unit.text}"
-        this_year = self._latest_year(self.corpus.rows[row].document) if "今年" in context else None
+        this_year = self.corpus.rows[row].document.latest_year if "今年" in context else None
         if any(entity not in context and entity != this_year for entity in question.entities):
             return True
         return any(not any(word in context for word in words) for words in names if not self._about(words))
@@ -85,14 +82,8 @@ class Support:
         # 1100万平方米): its figure is for another matter only where another sentence holds the asked one, two of the
         # question's specific words ("200公里农村公路修建" for the 总投资 of 农村公路修建).
         words = [word for word in specific if not any(word != other and word in other for other in specific)]
-        return any(sum(word in other.sentence.text for word in words) >= 2 for other in self.corpus.rows)
-
-    def _latest_year(self, document: Document) -> str | None:
-        """The latest year a document names ("2023" in the article), None when it names none."""
-        if document.doc_id not in self._latest_years:
-            years = _YEAR_RE.findall(document.source)
-            self._latest_years[document.doc_id] = max(years) if years else None
-        return self._latest_years[document.doc_id]
+        holding = Counter(other for word in words for other in self.corpus.rows_with(word))
+        return any(count >= 2 for count in holding.values())
 
     def _about(self, words: tuple[str, ...]) -> bool:
         """Whether a name (by its Chinese words) is what the corpus is about: one of them in many sentences."""
