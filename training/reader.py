@@ -91,6 +91,9 @@ class TrainConfig:
     # Distillation: a shipped reader ("" none) whose start/end distributions, softened by the temperature, the
     # model also learns to match; distill_weight is that term's share of the loss (the gold spans' is the rest).
     teacher: str = ""
+    # The teacher's layers (comma-separated indices, e.g. "0,2,4,6,8,10") a smaller model starts from, with the
+    # teacher's embeddings and head; "" starts from the base's bottom layers and a fresh head.
+    teacher_layers: str = ""
     distill_weight: float = 0.0
     distill_temperature: float = 2.0
     batch_size: int = 16
@@ -392,6 +395,27 @@ def _trainable_state(model: SpanModel) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.shipped_parameters().items()}
 
 
+def start_from_teacher(model: SpanModel, teacher: SpanModel, layers: str) -> None:
+    """Copy into `model` the teacher's embeddings, head and the listed layers (one per layer of `model`, in order).
+
+    DistilBERT's start: a student of every other teacher layer begins close to the teacher's function,
+    where the base's bottom layers and a fresh head begin far from it.
+
+    >>> start_from_teacher(student, teacher, "0,2,4,6,8,10")  # doctest: +SKIP
+    """
+    picked = [int(index) for index in layers.split(",")]
+    student_layers, teacher_layers = model.encoder.encoder.layer, teacher.encoder.encoder.layer
+    if len(picked) != len(student_layers) or not all(0 <= i < len(teacher_layers) for i in picked):
+        raise ValueError(
+            f"teacher_layers {layers!r}: give {len(student_layers)} indices of the teacher's {len(teacher_layers)} layers"
+        )
+    with torch.no_grad():
+        model.encoder.embeddings.load_state_dict(teacher.encoder.embeddings.state_dict())
+        model.qa_outputs.load_state_dict(teacher.qa_outputs.state_dict())
+        for mine, index in zip(student_layers, picked):
+            mine.load_state_dict(teacher_layers[index].state_dict())
+
+
 def _restore(model: SpanModel, trained: dict[str, torch.Tensor], folder: Path) -> None:
     """Load a checkpoint's trained parameters, which must be exactly the model's trainable ones."""
     if set(trained) != set(model.shipped_parameters()):
@@ -425,6 +449,8 @@ def train(
     >>> train(TrainConfig("cmrc2018_train.json", "cmrc2018_trial.json"), stop_after=5)  # doctest: +SKIP
     {'step': 5, 'epoch': 0, 'loss': 4.1, ...}
     """
+    if config.teacher_layers and not config.teacher:
+        raise ValueError("teacher_layers needs a teacher to start from")
     folder = config.resolved_checkpoint_dir()
     _check_run(folder, config.identity())
     torch.manual_seed(config.seed)  # the head's initial weights
@@ -439,6 +465,8 @@ def train(
         if teacher_reader.window != config.window:
             print(f"note: the teacher was trained on {teacher_reader.window}, this run cuts {config.window}", file=sys.stderr)
         teacher = teacher_reader.model.to(target).requires_grad_(False)
+        if config.teacher_layers:  # a resumed run's checkpoint replaces these below
+            start_from_teacher(model, teacher, config.teacher_layers)
     examples = read_examples(Path(config.train_file))
     examples += hard_negatives(examples, config.unanswerable_rate, config.seed)
     windows = training_windows(tokenizer, examples, config.window, config.null_window_rate, config.seed)
@@ -543,6 +571,8 @@ def _last_log(folder: Path, scored: bool = False) -> dict:
 
 def export(config: TrainConfig, out_dir: Path) -> Path:
     """Write the latest checkpoint's weights (all but the word embeddings, fp16) and their record to `out_dir`."""
+    if config.teacher_layers and not config.teacher:
+        raise ValueError("teacher_layers needs a teacher to start from")
     folder = config.resolved_checkpoint_dir()
     _check_run(folder, config.identity())
     state = latest_checkpoint(folder)
@@ -668,7 +698,9 @@ def _distilled_note(training: dict, layers: int) -> str:
     '\\n- The bottom 6 layers of the base only. Distilled from `reader.safetensors`: 50% of the loss matches its start/end distributions at temperature 2.0.'
     """
     parts = []
-    if training.get("encoder_layers"):
+    if training.get("teacher_layers"):
+        parts.append(f"{layers} layers, started from the teacher's layers {training['teacher_layers']}, its embeddings and head.")
+    elif training.get("encoder_layers"):
         parts.append(f"The bottom {layers} layers of the base only.")
     if training.get("teacher") and training.get("distill_weight"):
         parts.append(
