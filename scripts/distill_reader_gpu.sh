@@ -10,7 +10,8 @@
 # (default 3) students by gold best spans on the tune reads, as one tar split into parts under 16 MB
 # (`cat students.tar.part-* | tar -x -C DIR`). PHASE_S (default 330) limits the training phase; an unfinished
 # run is never packed. DEVICE (default cuda) and EXTRA (arguments added to every run) let a CPU smoke test run
-# the same script on tiny data.
+# the same script on tiny data. The trip holds the repository too: move eval/reports (14 MB) aside for it.
+# The candidates below are the second of two runs (README, "Training the reader", has both and what they scored).
 set -euo pipefail
 bundle=$1
 out=$2
@@ -32,12 +33,12 @@ common=(--train "$data/cmrc2018_train.json" --tune "$data/cmrc2018_trial.json" -
         --keep-checkpoints 1 --no-progress --batch-size 32 --encoder-layers 6 --teacher "$teacher"
         --distill-temperature 2.0)
 declare -A runs_args=(
-  [s-bottom-w5]="--epochs 5 --lr 3e-4 --distill-weight 0.5"
-  [s-alt-w8-lr1.5]="--epochs 5 --lr 1.5e-4 --distill-weight 0.8 --teacher-layers 0,2,4,6,8,10"
-  [s-alt-w8-lr3]="--epochs 5 --lr 3e-4 --distill-weight 0.8 --teacher-layers 0,2,4,6,8,10"
-  [s-low-w8-lr1.5]="--epochs 5 --lr 1.5e-4 --distill-weight 0.8 --teacher-layers 0,1,2,3,4,5"
-  [s-alt-w10-lr1.5]="--epochs 5 --lr 1.5e-4 --distill-weight 1.0 --teacher-layers 0,2,4,6,8,10"
-  [s-alt-w8-null20]="--epochs 4 --lr 1.5e-4 --distill-weight 0.8 --teacher-layers 0,2,4,6,8,10 --null-window-rate 0.2"
+  [s-alt-w10-e10]="--epochs 10 --lr 1.5e-4 --distill-weight 1.0 --teacher-layers 0,2,4,6,8,10"
+  [s-alt-w10-e10-t1]="--epochs 10 --lr 1.5e-4 --distill-weight 1.0 --distill-temperature 1.0 --teacher-layers 0,2,4,6,8,10"
+  [s-alt-w9-e10-lr2]="--epochs 10 --lr 2e-4 --distill-weight 0.9 --teacher-layers 0,2,4,6,8,10"
+  [s-alt-w10-e8-null20]="--epochs 8 --lr 1.5e-4 --distill-weight 1.0 --teacher-layers 0,2,4,6,8,10 --null-window-rate 0.2"
+  [s-alt-w10-e8-384]="--epochs 8 --lr 1.5e-4 --distill-weight 1.0 --teacher-layers 0,2,4,6,8,10 --max-seq-len 384 --stride 128"
+  [s-low-w10-e10]="--epochs 10 --lr 1.5e-4 --distill-weight 1.0 --teacher-layers 0,1,2,3,4,5"
 )
 
 train() {  # NAME SECONDS: one run, cut at SECONDS

@@ -67,3 +67,13 @@ def test_used_token_ids_cover_every_training_and_tune_window(tmp_path: Path):
     assert {i for ids in tune_ids.input_ids for i in ids} <= used
     assert len(used) < tokenizer.get_vocab_size()  # words of no example (here "幼儿园") are left out
     assert tokenizer.token_to_id("幼儿园") not in used
+
+
+def test_used_token_ids_cover_recorded_article_reads(tmp_path: Path):
+    _, tokenizer = load_base(build_tiny_base(tmp_path / "base"))
+    train, tune, reads = tmp_path / "train.json", tmp_path / "tune.json", tmp_path / "reads.json"
+    train.write_text(json.dumps(_squad(EXAMPLES[1:3]), ensure_ascii=False), "utf-8")
+    tune.write_text(json.dumps(_squad(EXAMPLES[3:]), ensure_ascii=False), "utf-8")
+    reads.write_text(json.dumps([{"question": "新建了什么？", "passages": ["新建幼儿园12所。"], "answers": []}]), "utf-8")
+    assert tokenizer.token_to_id("幼儿园") not in used_token_ids(tokenizer, train, tune, WINDOW)
+    assert tokenizer.token_to_id("幼儿园") in used_token_ids(tokenizer, train, tune, WINDOW, reads)

@@ -25,8 +25,10 @@ from training.reader import (
     main,
     read_examples,
     span_loss,
+    start_from_teacher,
     training_windows,
 )
+from training.tune_reads import score
 
 
 def _squad(examples, repeat: int = 1) -> dict:
@@ -283,3 +285,49 @@ def test_a_smaller_reader_distilled_from_a_shipped_one_learns_exports_and_loads(
 def test_a_base_cannot_keep_more_layers_than_it_has(workspace):
     with pytest.raises(ReaderUnavailableError, match="has 2 layers; cannot keep 3"):
         load_base(workspace / "base", 3)
+
+
+def test_a_student_starts_from_the_chosen_teacher_layers_with_its_embeddings_and_head(workspace):
+    teacher, _ = load_base(workspace / "base")
+    with torch.no_grad():
+        for param in teacher.parameters():
+            param.add_(torch.randn_like(param))  # unlike any fresh model
+    student, _ = load_base(workspace / "base", 1)
+    start_from_teacher(student, teacher, "1")
+    pairs = [
+        (student.encoder.encoder.layer[0], teacher.encoder.encoder.layer[1]),
+        (student.encoder.embeddings, teacher.encoder.embeddings),
+        (student.qa_outputs, teacher.qa_outputs),
+    ]
+    for mine, theirs in pairs:
+        for (name, value), (_, expected) in zip(mine.state_dict().items(), theirs.state_dict().items()):
+            assert torch.equal(value, expected), name
+    with pytest.raises(ValueError, match="give 1 indices of the teacher's 2 layers"):
+        start_from_teacher(student, teacher, "0,1")
+    with pytest.raises(ValueError, match="give 1 indices"):
+        start_from_teacher(student, teacher, "2")
+
+
+def test_teacher_layers_need_a_teacher(workspace, tmp_path):
+    with pytest.raises(ValueError, match="needs a teacher"):
+        main(_args(workspace, tmp_path / "run", "--encoder-layers", "1", "--teacher-layers", "0"))
+
+
+def test_tune_reads_score_counts_gold_spans_and_agreement(workspace, trained, tmp_path, capsys):
+    exported = tmp_path / "reader"
+    assert main(_args(workspace, trained, "--epochs", "10", "--export", str(exported))) == 0
+    reader = TorchReader.load(weights_path=exported / WEIGHTS_FILE, base_dir=workspace / "base")
+    reads = [{"id": f"q{i}", "question": q, "passages": [c, FILLER], "answers": [a]} for i, (q, c, a) in enumerate(EXAMPLES)]
+    reads.append({"id": "none", "question": EXAMPLES[0][0], "passages": [FILLER], "answers": []})
+    reads_file = tmp_path / "reads.json"
+    reads_file.write_text(json.dumps(reads, ensure_ascii=False), encoding="utf-8")
+    expected_gold = sum(reader.read(r["question"], r["passages"]).best.text == r["answers"][0] for r in reads[:-1])
+    sure = sum(reader.read(r["question"], r["passages"]).probability >= 0.55 for r in reads)
+
+    capsys.readouterr()
+    score(reads_file, workspace / "base", exported / WEIGHTS_FILE, [exported], 0.55)
+    reference, candidate = capsys.readouterr().out.splitlines()
+    assert reference.startswith(f"reference: gold best span {expected_gold}/{len(EXAMPLES)} answerable reads")
+    # The same weights as a candidate agree with the reference everywhere.
+    assert candidate == f"{exported}: " + reference.split(": ", 1)[1]
+    assert f"where it is sure {sure}/{sure}; same side of 0.55 {len(reads)}/{len(reads)}" in candidate
