@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Seven
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Ten
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -16,6 +16,9 @@ labels are read:
 - changes: a number its clause does not call a change for "比上年增长了多少" (the total, 12.25万人);
 - items: one of the figures that "A、B和C分别为x、y、z" gives each to its item, when the question names another item
   ("累计提取总额" over 归集's 2864.16亿元);
+- parts: a figure its clause gives for a part (首日有近3000名) for a question about the whole (一共, in total);
+- per unit: a figure its clause does not give per unit (50亿元) for a question about one (每平方米的造价);
+- shares: a figure that is no percentage or ratio (近120亿元) for a question about a rate or share (利率, 比重);
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 """
@@ -27,7 +30,9 @@ import re
 
 import jieba.posseg as posseg
 
-from qa.question import COUNTING_UNITS, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question
+from qa.question import (
+    COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question,
+)
 from qa.rules import DURATION_RE
 from qa.text import is_cjk
 
@@ -93,6 +98,26 @@ _CHANGE_RE = re.compile(rf"{_CHANGE_WORDS}|增幅|降幅|涨|多了|少了|翻")
 _RESPECTIVELY_RE = re.compile(r"分别(?:为|是|达到|达|有)?")
 _ITEM_SEPARATOR_RE = re.compile(r"、|以及|和|及|与")
 _LIST_CLAUSE_END_RE = re.compile(r"[，,；;。！？!?：:]")
+# Parts: a figure that its clause gives for a part of a period or a batch (首日有近3000名) does not answer a question
+# about the whole (一共有多少人参与), unless the question names that part too.
+_WHOLE_ASKED_RE = re.compile(r"一共|总共|共计|合计|总计|累计|\b(?:in total|altogether|overall|whole|entire)\b")
+_PART_RE = re.compile(r"首日|首月|首周|首批|首期|第一天|当天|当日")
+# Per unit: a question about a figure per unit (每平方米的造价, 人均收入) is answered by a figure that its clause gives
+# per unit (每, 人均, 平均, 3000元/平方米), not by a total (50亿元). 每到周六 is a time, not a unit.
+_PER_ASKED_RE = re.compile(r"每(?!到)|人均|\bper\b")
+_PER_RE = re.compile(r"每|均|/")
+# Shares and rates: "信用贷款利率是多少？" is answered by a percentage or a ratio, not by 近120亿元.
+_SHARE_ASKED_RE = re.compile(
+    r"(?:利|税|增长|覆盖|就业|失业|出生|死亡|绿地|绿化|入学|升学|通过|合格|满意|普及|达标)率|比重|占比|比例|百分比|百分之几|几成"
+    r"|\b(?:percentage|proportion)\b"
+)
+_SHARE_RE = re.compile(r"%|％|‰|百分之|[一二三四五六七八九十\d]成|百分点|分之|[:：]")
+# Events: a date question names its event after the word that asks when ("是哪一年开始建设的"); a date whose sentence
+# shares no character with those words dates another event (渤海大道…实现全线通车 for 开始建设). One shared character is
+# enough (成立 / 创立, 去世 / 逝世); light verbs and particles name no event.
+_WHEN_ASKED_RE = re.compile(r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间")
+_LIGHT_WORDS = frozenset({"开始", "进行", "实现", "成为", "发生", "出现", "是", "在", "有", "的", "了", "被", "将", "于"})
+_EVENT_FLAGS = frozenset({"v", "vn", "n", "nz", "l", "i", "j"})
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
 _MODIFIER_FLAGS = {"v", "a", "b", "an"}
 
@@ -110,6 +135,8 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     """
     if _other_time(question.simplified, sentence[:start]):
         return True
+    if question.kind == DATE and not question.english and _other_event(question.simplified, sentence):
+        return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
         return (
@@ -118,11 +145,50 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
             or (bool(_CHANGE_ASKED_RE.search(question.simplified)) and not _CHANGE_RE.search(before))
             or _another_item_s(question.simplified, sentence, start)
+            or _a_part_s(question.simplified, before)
+            or (bool(_PER_ASKED_RE.search(question.simplified.lower())) and not _PER_RE.search(_clause_around(sentence, start, end)))
+            or (bool(_SHARE_ASKED_RE.search(question.simplified.lower())) and not _SHARE_RE.search(sentence[start : end + 3]))
         )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
         return bool(asked) and _other_role(asked, before)
     return False
+
+
+def _other_event(question: str, sentence: str) -> bool:
+    """The words after the question's "when" name an event, and the sentence shares none of their characters.
+
+    >>> _other_event("渤海大道是哪一年开始建设的？", "2022年6月30日，渤海大道实现全线通车。")
+    True
+    >>> _other_event("渤海大道什么时候全线通车？", "2022年6月30日，渤海大道实现全线通车。")
+    False
+    """
+    when = _WHEN_ASKED_RE.search(question)
+    if when is None:
+        return False
+    event = [
+        pair.word for pair in posseg.cut(question[when.end() :])
+        if pair.flag in _EVENT_FLAGS and pair.word not in _LIGHT_WORDS
+    ]
+    return bool(event) and not any(char in sentence for word in event for char in word if is_cjk(char))
+
+
+def _a_part_s(question: str, before: str) -> bool:
+    """The question asks for a whole (一共, in total) and the span's clause gives the figure for a part that the
+    question does not name (首日, 当天).
+
+    >>> _a_part_s("试乘体验活动一共有多少人参与？", "首日有"), _a_part_s("试乘体验活动首日一共有多少人参与？", "首日有")
+    (True, False)
+    """
+    if not _WHOLE_ASKED_RE.search(question.lower()):
+        return False
+    return any(part.group() not in question for part in _PART_RE.finditer(before))
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    """The clause that holds the span `start:end`: from the last clause break before it to the first after it."""
+    after = _CLAUSE_END_RE.search(sentence, end)
+    return _clause_before(sentence, start) + sentence[start : after.start() if after else len(sentence)]
 
 
 def _another_item_s(question: str, sentence: str, start: int) -> bool:

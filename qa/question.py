@@ -43,6 +43,11 @@ LENGTH = "长度"
 _LENGTH_ASKED_RE = re.compile("|".join(MEASURE_QUESTION_WORDS[kind] for kind in ("length", "depth", "height", "width")))
 # Words after 多少 / 几 that are not units but ask for one: "多少钱" is answered in 元 (or 万元 / 亿元).
 ASKED_WORD_UNITS = {"钱": "元"}
+# A sum of money named before 是多少 asks for 元 too: "职工技能竞赛的奖金是多少？" is not answered by "30万人次以上".
+# Prices are left out: a price is often per something (3000元/平方米), which has another unit.
+_MONEY_NAMED_RE = re.compile(
+    r"(?:投资|资金|金额|总额|奖金|经费|费用|预算|成本|工资|补贴|罚款)(?:总额|总计)?(?:是|为|有|达到|达|约为|约)?(?:多少|几)(?![\u4e00-\u9fff])"
+)
 # Units that count the same thing: "多少人参加" is answered by "近3000名".
 UNIT_EQUIVALENTS = {
     "人": {"人", "名", "人次", "位", "万人", "余人", "万名"},
@@ -86,6 +91,8 @@ _AMOUNT_NOUNS_EN = "|".join(
      "percentage", "rate", "share", "total")
 )
 _PATTERNS_EN: list[tuple[str, str]] = [
+    # "How much time does Bohai Avenue save?" asks for a duration (1个小时), as 多长时间 and 多少小时 do.
+    (DURATION, r"\bhow much time\b|\bhow many (?:minutes|hours|days|weeks|months|years)\b"),
     (NUMBER, rf"\bhow long (?:is|was|are|were)\b(?! (?:the |a |an |this |that )?(?:{_TIME_NOUNS_EN})\b)"),
     (DURATION, r"\bhow long\b"),
     (NUMBER, r"\bhow (many|much|deep|high|tall|wide|far|fast|big|large)\b|\bwhat (percentage|share|proportion|number)\b"
@@ -304,6 +311,8 @@ def _asked_unit(text: str, english: bool) -> str | None:
         return LENGTH
     if english:
         return ASKED_WORD_UNITS["钱"] if _MONEY_ASKED_EN_RE.search(text) else None
+    if _MONEY_NAMED_RE.search(text):
+        return ASKED_WORD_UNITS["钱"]
     match = re.search(r"(?:多少|几)(.{0,4})", text)
     if match is None:
         return None

@@ -175,3 +175,67 @@ def test_the_number_of_a_duration_is_no_amount(question, span, expected):
 )
 def test_a_change_is_not_a_total(question, text, span, expected):
     assert is_mislabelled(question, text, span) is expected
+
+
+TRIAL = "3月1日，大连地铁5号线开始为期半个月的免费参观试乘体验活动，首日有近3000名社会各界代表和热心市民参与。"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("地铁5号线免费试乘体验活动一共有多少人参与？", True),  # the figure is the first day's
+        ("How many people took part in the free trial rides in total?", True),
+        ("地铁5号线免费试乘体验活动首日一共有多少人参与？", False),  # the question names the part
+        ("地铁5号线免费试乘体验活动首日有多少人参与？", False),
+        ("地铁5号线免费试乘体验活动有多少人参与？", False),  # no whole asked: the figure may be all the text gives
+    ],
+)
+def test_a_part_is_not_the_whole(question, expected):
+    assert is_mislabelled(question, TRIAL, "近3000名") is expected
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("老旧小区改造每平方米的造价是多少？", "计划投资50亿元，完成1100万平方米的改造面积。", "50亿元", True),
+        ("老旧小区改造每平方米的造价是多少？", "改造造价为每平方米800元。", "800元", False),
+        ("老旧小区改造每平方米的造价是多少？", "改造造价为800元/平方米。", "800元", False),
+        ("大连居民人均收入是多少？", "全市居民人均可支配收入4.8万元。", "4.8万元", False),
+        ("大连居民人均收入是多少？", "全市居民收入总额4.8亿元。", "4.8亿元", True),
+        ("和合大院每到周六有多少人参加清扫？", "每到周六，30名居民参加清扫。", "30名", False),  # 每到周六 is a time
+    ],
+)
+def test_a_total_is_not_a_figure_per_unit(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("大连为缴存职工发放的信用贷款利率是多少？", "为11万户缴存职工发放信用贷款近120亿元。", "近120亿元", True),
+        ("2022年大连民生投入占财政支出的比重是多少？", "民生投入占财政支出比重达88%左右。", "88%左右", False),
+        ("男女比例是多少？", "全校男女比例为1：3。", "1：3", False),
+        ("大连的城市绿地率是多少？", "城市绿地率达到四成。", "四成", False),
+        ("What percentage of spending went to people's livelihoods?", "民生投入占财政支出比重达88%左右。", "88%左右", False),
+        ("What percentage of spending went to people's livelihoods?", "民生投入达120亿元。", "120亿元", True),
+    ],
+)
+def test_a_rate_or_share_is_a_percentage_or_a_ratio(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected
+
+
+BOHAI = "2022年6月30日，大连市规模最大、标准最高、里程最长的城市快速路——渤海大道实现全线通车。"
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("渤海大道是哪一年开始建设的？", BOHAI, "2022年", True),  # the sentence dates the opening, not the building
+        ("渤海大道什么时候全线通车？", BOHAI, "2022年6月30日", False),
+        ("渤海大道全线通车是什么时候？", BOHAI, "2022年6月30日", False),  # no words after 什么时候: nothing to check
+        ("这家公司是哪一年成立的？", "这家公司于1990年创立。", "1990年", False),  # one shared character (立) is enough
+        ("When did construction of Bohai Avenue begin?", BOHAI, "2022年6月30日", False),  # Chinese words only
+    ],
+)
+def test_a_date_of_another_event(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected

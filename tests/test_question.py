@@ -174,3 +174,27 @@ def test_an_english_question_carries_its_numbers_and_the_place_it_asks_for():
 )
 def test_a_question_names_what_the_answers_context_must_name(question, entities):
     assert analyse_question(question, 300).entities == entities
+
+
+@pytest.mark.parametrize(
+    "question, unit",
+    [
+        ("职工技能竞赛的奖金是多少？", "元"),  # a sum named before 是多少
+        ("大连湾海底隧道的总投资是多少？", "元"),
+        ("住房公积金累计提取总额为多少？", "元"),
+        ("星海街口袋公园的面积是多少？", None),  # no sum of money
+        ("票价是多少？", None),  # a price may be per something (元/平方米): left unchecked
+        ("资金用于多少个项目？", "个"),  # 多少 asks a count here
+    ],
+)
+def test_a_chinese_question_naming_a_sum_asks_for_one(question, unit):
+    q = analyse_question(question, 300)
+    assert (q.kind, q.unit) == ("number", unit)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much time does Bohai Avenue save on a round trip?", "How many minutes does the trip through the tunnel take?"],
+)
+def test_an_english_question_about_an_amount_of_time_asks_for_a_duration(question):
+    assert analyse_question(question, 300).kind == "duration"
