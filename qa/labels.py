@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Ten
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Twelve
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -19,6 +19,10 @@ labels are read:
 - parts: a figure its clause gives for a part (首日有近3000名) for a question about the whole (一共, in total);
 - per unit: a figure its clause does not give per unit (50亿元) for a question about one (每平方米的造价);
 - shares: a figure that is no percentage or ratio (近120亿元) for a question about a rate or share (利率, 比重);
+- superlatives, for any kind of question: a span whose sentence ranks nothing (no 最, 首位, 第一…) for a question
+  about the most of something (哪个区的口袋公园最多);
+- events, for date questions: a date whose sentence shares no character with the event the question names after
+  its "when" (渤海大道…实现全线通车 for 哪一年开始建设);
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
   its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
 """
@@ -112,6 +116,10 @@ _SHARE_ASKED_RE = re.compile(
     r"|\b(?:percentage|proportion)\b"
 )
 _SHARE_RE = re.compile(r"%|％|‰|百分之|[一二三四五六七八九十\d]成|百分点|分之|[:：]")
+# Superlatives: a question about the most of something (哪个区的口袋公园最多) is answered by a span whose sentence ranks
+# (最, 首位, 第一, 领先…), not by one that only mentions the thing (沙河口区星海街新建的口袋公园).
+_SUPERLATIVE_ASKED_RE = re.compile(r"最(?:多|少|大|小|高|低|长|短|早|晚|先|快|慢|深|远|近|重|轻|强|好|新|老)")
+_RANKING_RE = re.compile(r"最|首|第一|率先|冠|领先|之最|榜首|居前|前列")
 # Events: a date question names its event after the word that asks when ("是哪一年开始建设的"); a date whose sentence
 # shares no character with those words dates another event (渤海大道…实现全线通车 for 开始建设). One shared character is
 # enough (成立 / 创立, 去世 / 逝世); light verbs and particles name no event.
@@ -136,6 +144,8 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     if _other_time(question.simplified, sentence[:start]):
         return True
     if question.kind == DATE and not question.english and _other_event(question.simplified, sentence):
+        return True
+    if _SUPERLATIVE_ASKED_RE.search(question.simplified) and not _RANKING_RE.search(sentence):
         return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:

@@ -239,3 +239,16 @@ BOHAI = "2022年6月30日，大连市规模最大、标准最高、里程最长�
 )
 def test_a_date_of_another_event(question, text, span, expected):
     assert is_mislabelled(question, text, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("大连哪个区的口袋公园最多？", "大连市沙河口区星海街新建的口袋公园人气颇旺。", "沙河口区", True),  # no ranking
+        ("大连市规模最大的城市快速路是什么？", BOHAI, "渤海大道", False),
+        ("哪个城市的公积金指标最高？", "大连住房公积金三项指标均位居全省首位。", "大连", False),
+        ("大连的口袋公园有多少处？", "大连市沙河口区星海街新建的口袋公园人气颇旺。", "沙河口区", False),  # nothing ranked asked
+    ],
+)
+def test_a_superlative_needs_a_ranking(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected
