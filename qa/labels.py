@@ -4,7 +4,7 @@ The reader and the rules find a span of the right type near the question's words
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
 Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Twelve
+the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Fifteen
 labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
@@ -19,6 +19,10 @@ labels are read:
 - parts: a figure its clause gives for a part (首日有近3000名) for a question about the whole (一共, in total);
 - per unit: a figure its clause does not give per unit (50亿元) for a question about one (每平方米的造价);
 - shares: a figure that is no percentage or ratio (近120亿元) for a question about a rate or share (利率, 比重);
+- subsets: a count of a noun that a modifier restricts (6家擅自停止供热…的供热企业) for how many there are in all;
+- sums: a figure its clause does not call a total for a question that adds figures up (加起来一共多少);
+- negations, for any question but a why or how question: a span whose sentence negates nothing for a question
+  about what has not happened (哪些小区还没有完成改造);
 - superlatives, for any kind of question: a span whose sentence ranks nothing (no 最, 首位, 第一…) for a question
   about the most of something (哪个区的口袋公园最多);
 - events, for date questions: a date whose sentence shares no character with the event the question names after
@@ -35,7 +39,8 @@ import re
 import jieba.posseg as posseg
 
 from qa.question import (
-    COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, QUOTED_NAME_RE, Question,
+    COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, PHRASE, QUOTED_NAME_RE,
+    Question,
 )
 from qa.rules import DURATION_RE
 from qa.text import is_cjk
@@ -106,6 +111,9 @@ _LIST_CLAUSE_END_RE = re.compile(r"[，,；;。！？!?：:]")
 # about the whole (一共有多少人参与), unless the question names that part too.
 _WHOLE_ASKED_RE = re.compile(r"一共|总共|共计|合计|总计|累计|\b(?:in total|altogether|overall|whole|entire)\b")
 _PART_RE = re.compile(r"首日|首月|首周|首批|首期|第一天|当天|当日")
+# Sums: a question that adds figures up (加起来, 之和) is answered by a figure its clause calls a total (共, 合计…).
+_SUM_ASKED_RE = re.compile(r"加起来|加在一起|相加|之和|总和|合起来")
+_TOTAL_RE = re.compile(r"共|合计|总计|总|累计")
 # Per unit: a question about a figure per unit (每平方米的造价, 人均收入) is answered by a figure that its clause gives
 # per unit (每, 人均, 平均, 3000元/平方米), not by a total (50亿元). 每到周六 is a time, not a unit.
 _PER_ASKED_RE = re.compile(r"每(?!到)|人均|\bper\b")
@@ -116,6 +124,11 @@ _SHARE_ASKED_RE = re.compile(
     r"|\b(?:percentage|proportion)\b"
 )
 _SHARE_RE = re.compile(r"%|％|‰|百分之|[一二三四五六七八九十\d]成|百分点|分之|[:：]")
+# Negations: a question about what has not happened (哪些小区还没有完成改造) is answered by a sentence that says
+# something has not (没, 未, 不, 无…), not by one of what was done (共完成老旧小区改造…). Not read for why and how
+# questions (PHRASE), whose answers say it otherwise (参选资格…被法院驳回 for 为什么没有参选; 零就业家庭 for 没有工作).
+_NEGATION_ASKED_RE = re.compile(r"没有|还没|尚未|还未|仍未|并未|未能|从未")
+_NEGATION_RE = re.compile(r"没|未|不|无|非|尚|缺|待")
 # Superlatives: a question about the most of something (哪个区的口袋公园最多) is answered by a span whose sentence ranks
 # (最, 首位, 第一, 领先…), not by one that only mentions the thing (沙河口区星海街新建的口袋公园).
 _SUPERLATIVE_ASKED_RE = re.compile(r"最(?:多|少|大|小|高|低|长|短|早|晚|先|快|慢|深|远|近|重|轻|强|好|新|老)")
@@ -147,6 +160,8 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
         return True
     if _SUPERLATIVE_ASKED_RE.search(question.simplified) and not _RANKING_RE.search(sentence):
         return True
+    if question.kind != PHRASE and _NEGATION_ASKED_RE.search(question.simplified) and not _NEGATION_RE.search(sentence):
+        return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
         return (
@@ -156,6 +171,8 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             or (bool(_CHANGE_ASKED_RE.search(question.simplified)) and not _CHANGE_RE.search(before))
             or _another_item_s(question.simplified, sentence, start)
             or _a_part_s(question.simplified, before)
+            or _a_subset_s(question, sentence, end)
+            or (bool(_SUM_ASKED_RE.search(question.simplified)) and not _TOTAL_RE.search(_clause_around(sentence, start, end)))
             or (bool(_PER_ASKED_RE.search(question.simplified.lower())) and not _PER_RE.search(_clause_around(sentence, start, end)))
             or (bool(_SHARE_ASKED_RE.search(question.simplified.lower())) and not _SHARE_RE.search(sentence[start : end + 3]))
         )
@@ -193,6 +210,31 @@ def _a_part_s(question: str, before: str) -> bool:
     if not _WHOLE_ASKED_RE.search(question.lower()):
         return False
     return any(part.group() not in question for part in _PART_RE.finditer(before))
+
+
+def _a_subset_s(question: Question, sentence: str, end: int) -> bool:
+    """The question asks how many of a noun there are in all (一共, 总共…), and the count names a subset of them: a
+    modifier with 的 that the question does not share stands between it and the noun ("6家擅自停止供热、不连续运行的
+    供热企业" for 一共有多少家供热企业).
+
+    >>> from qa.question import analyse_question
+    >>> sentence = "大连市对6家擅自停止供热、不连续运行的供热企业进行顶格处罚。"
+    >>> _a_subset_s(analyse_question("大连市一共有多少家供热企业？", 300), sentence, 6)
+    True
+    >>> _a_subset_s(analyse_question("大连对多少家供热企业进行了顶格处罚？", 300), sentence, 6)
+    False
+    """
+    counted = question.counted
+    if counted is None or counted.startswith("“") or not _WHOLE_ASKED_RE.search(question.simplified):
+        return False
+    clause = sentence[end:]
+    clause_end = _LIST_CLAUSE_END_RE.search(clause)
+    clause = clause[: clause_end.start()] if clause_end else clause
+    at = clause.find(counted)
+    if at <= 0 or "的" not in clause[:at]:
+        return False
+    unshared = {char for char in clause[:at] if is_cjk(char) and char != "的" and char not in question.simplified}
+    return len(unshared) >= 2
 
 
 def _clause_around(sentence: str, start: int, end: int) -> str:

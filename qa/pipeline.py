@@ -253,11 +253,13 @@ class Answerer:
         return self.support.missing_name(q, choice.row, names)
 
     def _answers_otherwise(self, q: Question, choice: Choice) -> bool:
-        """Whether the span's own sentence calls it something else than asked (see `qa.labels`), or it lacks the
-        asked form (`fits_kind`: "2022年" does not say which day)."""
+        """Whether the span's own sentence calls it something else than asked (see `qa.labels`) or dates it to
+        another year (`qa.support`), or it lacks the asked form (`fits_kind`: "2022年" does not say which day)."""
         sentence = self.corpus.rows[choice.row].sentence
         source = self.corpus.rows[choice.row].document.source
         if not fits_kind(q, source[choice.start : choice.end]) or self.support.count_for_other_matter(q, choice.row):
+            return True
+        if self.support.other_year(q, choice.row):
             return True
         return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
 

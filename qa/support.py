@@ -1,6 +1,6 @@
 """Whether the corpus supports an answer, beyond the labels of its own sentence (`qa.labels`).
 
-Two checks read the corpus around the chosen span:
+Three checks read the corpus around the chosen span:
 - names: the question's names and numbers (`Question.entities`; for an English question, the Chinese words of its
   capitalised names) must be in the answer's paragraph or the heading above it (a brief's headline names its subject:
   群团组织 for the briefs under "群团组织 联合开展协同创新活动"): "Who is the deputy chief engineer of Bohai Avenue?"
@@ -10,19 +10,29 @@ Two checks read the corpus around the chosen span:
 - counts: a count of the asked noun answers only if its sentence holds one of the question's specific words:
   "今年大连为多少户居民安装电梯？" is not answered by "…完成192个小区…的改造面积，受益居民达到15万户"; nor a
   figure of the asked measure whose sentence holds none while another holds two: "大连农村公路修建项目的总投资是多少？"
-  is not answered by the 50亿元 of old-estate renovation.
-Both need to know which words are specific to a question (in few of the corpus's sentences) and which name what the
+  is not answered by the 50亿元 of old-estate renovation;
+- years: a question about one year (2022年, 今年, this year) is not answered from a sentence that names other years
+  and not that one: "今年大连将为多少名灵活就业人员建制参保？" is not answered by 2022年's 700余名.
+The first two need to know which words are specific to a question (in few of the corpus's sentences) and which name what the
 whole corpus is about (大连 in the article, whose paragraphs need not repeat it).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from qa.corpus import Corpus
 from qa.labels import measure_words
 from qa.question import Question
 from qa.rules import DATE_RE
+
+# The years a question or sentence names: 2022年 (a bare 2022 in English), and 今年 / this year for the document's
+# latest. A bare number is no year in Chinese (2065.98亿元, 2000余人), nor a year that a time is reckoned from
+# (继1987年以后: the sentence may be about a later one).
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年(?!以后|以来|以前|之后|之前|后|前|起)")
+_YEAR_EN_RE = re.compile(r"\b((?:19|20)\d{2})\b")
+_THIS_YEAR_RE = re.compile(r"今年|本年|\bthis year\b")
 
 # A word in at most this share of the corpus's sentences is specific to what a question asks; a name in more is what
 # the corpus is about.
@@ -49,6 +59,13 @@ class Support:
         if any(entity not in context and entity != this_year for entity in question.entities):
             return True
         return any(not any(word in context for word in words) for words in names if not self._about(words))
+
+    def other_year(self, question: Question, row: int) -> bool:
+        """The question names one year, and the sentence of `row` names years, none of them that one."""
+        latest = self.corpus.rows[row].document.latest_year
+        asked = _years(question.simplified.lower(), latest, question.english)
+        said = _years(self.corpus.rows[row].sentence.text, latest)
+        return len(asked) == 1 and bool(said) and not asked & said
 
     def count_for_other_matter(self, question: Question, row: int) -> bool:
         """A count of the asked noun, or a figure of the asked measure (总投资, 面积: `qa.labels.measure_words`), in the
@@ -88,3 +105,17 @@ class Support:
     def _about(self, words: tuple[str, ...]) -> bool:
         """Whether a name (by its Chinese words) is what the corpus is about: one of them in many sentences."""
         return any(self.corpus.sentence_frequency(word) > self._few for word in words)
+
+
+def _years(text: str, latest: str | None, english: bool = False) -> set[str]:
+    """The years `text` names; 今年 (this year) is `latest`, the document's latest year.
+
+    >>> sorted(_years("2022年，大连建成112处；今年再建100处。", "2023")), _years("How many parks this year?", "2023", True)
+    (['2022', '2023'], {'2023'})
+    >>> _years("累计归集2864.16亿元，2000余人参加。", "2023"), _years("本届总决赛是继1987年以后的又一次对决。", "2023")
+    (set(), set())
+    """
+    years = set((_YEAR_EN_RE if english else _YEAR_RE).findall(text))
+    if latest is not None and _THIS_YEAR_RE.search(text):
+        years.add(latest)
+    return years

@@ -252,3 +252,47 @@ def test_a_date_of_another_event(question, text, span, expected):
 )
 def test_a_superlative_needs_a_ranking(question, text, span, expected):
     assert is_mislabelled(question, text, span) is expected
+
+
+HEATING = "在本季供暖期，大连市对6家擅自停止供热、不连续运行的供热企业从从严从重进行顶格处罚。"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("大连市一共有多少家供热企业？", True),  # the 6 are those that stopped heating
+        ("大连对多少家供热企业进行了顶格处罚？", False),  # no whole asked
+        ("一共有多少家擅自停止供热、不连续运行的供热企业被处罚？", False),  # the question shares the modifier
+    ],
+)
+def test_a_subset_is_not_all_of_them(question, expected):
+    assert is_mislabelled(question, HEATING, "6家") is expected
+
+
+PARKS = "大连拆违建绿、拆后善用，建成112处口袋公园及多处停车场，新增停车位4.5万个，实现双赢。"
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("口袋公园和停车位加起来一共多少个？", PARKS, "4.5万个", True),
+        ("口袋公园和停车位加起来一共多少个？", "两者合计共建成4.6万个。", "4.6万个", False),
+        ("新增停车位一共多少个？", PARKS, "4.5万个", False),  # nothing added up
+    ],
+)
+def test_a_sum_is_a_figure_called_a_total(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, text, span, expected",
+    [
+        ("哪些小区还没有完成改造？", "共完成老旧小区改造717万平方米，涉及142个小区。", "142个小区", True),
+        ("哪些小区还没有完成改造？", "香川小区尚未完成改造。", "香川小区", False),
+        ("哪些小区完成了改造？", "香川小区完成了改造。", "香川小区", False),
+        ("未来大连将建设什么？", "大连将建设公园城市。", "公园城市", False),  # 未来 is no negation
+        ("他为什么没有参选总统？", "他计划参选总统，但参选资格被法院驳回。", "参选资格被法院驳回", False),  # why: said otherwise
+    ],
+)
+def test_a_negated_question_needs_a_negation(question, text, span, expected):
+    assert is_mislabelled(question, text, span) is expected

@@ -62,3 +62,24 @@ def test_a_name_in_the_heading_above_a_paragraph_counts_as_said_there():
     projects = next(i for i, row in enumerate(corpus.rows) if row.sentence.text.startswith("今年"))
     assert not support.missing_name(analyse_question("群团组织今年推出了多少个项目？", 300), projects, [])
     assert support.missing_name(analyse_question("沈阳今年推出了多少个项目？", 300), projects, [])
+
+
+def test_a_sentence_about_other_years_does_not_answer_for_the_asked_one():
+    corpus = Corpus([parse_document(
+        "2022年，大连吸引700余名灵活就业人员建制参保。\n\n今年，大连再建口袋公园100处。\n\n大连新增停车位4万个。\n\n"
+        "2023年大连将新开办10所公办幼儿园。", "years")])
+    support = Support(corpus)
+    rows = {row.sentence.text[:4]: i for i, row in enumerate(corpus.rows)}
+    asked = analyse_question("今年大连将为多少名灵活就业人员建制参保？", 300)
+    assert support.other_year(asked, rows["2022"])  # 今年 is 2023, the latest year the document names
+    assert not support.other_year(analyse_question("2022年大连为多少名灵活就业人员建制参保？", 300), rows["2022"])
+    assert not support.other_year(analyse_question("2023年大连再建多少处口袋公园？", 300), rows["今年，大"])
+    assert not support.other_year(analyse_question("How many parks will Dalian build this year?", 300), rows["今年，大"])
+    assert support.other_year(analyse_question("How many people joined the scheme in 2023?", 300), rows["2022"])
+    assert not support.other_year(asked, rows["大连新增"])  # the sentence names no year: nothing to contradict
+    assert not support.other_year(analyse_question("大连为多少名灵活就业人员建制参保？", 300), rows["2022"])  # no year asked
+
+
+def test_a_year_reckoned_from_does_not_date_its_sentence():
+    corpus = Corpus([parse_document("本届总决赛是继1987年以后再一次由凯尔特人及湖人对决。", "finals")])
+    assert not Support(corpus).other_year(analyse_question("为什么2008年NBA总决赛被誉为梦幻对决？", 300), 0)
