@@ -154,32 +154,44 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, *span)
     False
     """
+    asked = question.simplified.lower()
     if _other_time(question.simplified, sentence[:start]):
         return True
     if question.kind == DATE and not question.english and _other_event(question.simplified, sentence):
         return True
-    if _SUPERLATIVE_ASKED_RE.search(question.simplified) and not _RANKING_RE.search(sentence):
+    if _asked_not_said(_SUPERLATIVE_ASKED_RE, _RANKING_RE, asked, sentence):
         return True
-    if question.kind != PHRASE and _NEGATION_ASKED_RE.search(question.simplified) and not _NEGATION_RE.search(sentence):
+    if question.kind != PHRASE and _asked_not_said(_NEGATION_ASKED_RE, _NEGATION_RE, asked, sentence):
         return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
+        clause = _clause_around(sentence, start, end)
         return (
             _other_measure(_asked_measures(question), before)
             or _other_counted(question.counted, sentence, start, end)
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
-            or (bool(_CHANGE_ASKED_RE.search(question.simplified)) and not _CHANGE_RE.search(before))
+            or _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, asked, before)
             or _another_item_s(question.simplified, sentence, start)
             or _a_part_s(question.simplified, before)
             or _a_subset_s(question, sentence, end)
-            or (bool(_SUM_ASKED_RE.search(question.simplified)) and not _TOTAL_RE.search(_clause_around(sentence, start, end)))
-            or (bool(_PER_ASKED_RE.search(question.simplified.lower())) and not _PER_RE.search(_clause_around(sentence, start, end)))
-            or (bool(_SHARE_ASKED_RE.search(question.simplified.lower())) and not _SHARE_RE.search(sentence[start : end + 3]))
+            or _asked_not_said(_SUM_ASKED_RE, _TOTAL_RE, asked, clause)
+            or _asked_not_said(_PER_ASKED_RE, _PER_RE, asked, clause)
+            or _asked_not_said(_SHARE_ASKED_RE, _SHARE_RE, asked, sentence[start : end + 3])
         )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
         return bool(asked) and _other_role(asked, before)
     return False
+
+
+def _asked_not_said(asked: re.Pattern, said: re.Pattern, question: str, text: str) -> bool:
+    """The question asks for something (a change, a total, the most…) that `text`, where the answer would say it, does
+    not say.
+
+    >>> _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, "比上年增长了多少？", "全年城镇新增就业")
+    True
+    """
+    return bool(asked.search(question)) and not said.search(text)
 
 
 def _other_event(question: str, sentence: str) -> bool:
