@@ -7,13 +7,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from eval.datasets import EvalDataError, load_article_set, load_squad, sample_items, subset
+from eval.datasets import ARTICLE_SET, EvalDataError, load_article_set, load_squad, sample_items, subset
 from eval.report import build_report, environment, write_report
 from eval.runner import AnswererFactory, run_set
 from qa.errors import QAError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_SET = PACKAGE_DIR / "questions.jsonl"
 DEFAULT_OUT = PACKAGE_DIR / "reports"
 
 
@@ -33,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate the question answerer on the article question set or a SQuAD-format file.",
     )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--set", type=Path, help=f"article question set, jsonl (default: {DEFAULT_SET})")
+    source.add_argument("--set", type=Path, help=f"article question set, jsonl (default: {ARTICLE_SET})")
     source.add_argument("--squad", type=Path, metavar="FILE", help="SQuAD-format file (CMRC 2018, SQuAD 2.0 style)")
     parser.add_argument("--mode", choices=("reader", "reader-only", "open"),
                         help="with --squad: reader = each question's own paragraph only (default); "
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None, factory: AnswererFactory | None = None) 
             if args.sample:
                 eval_set = sample_items(eval_set, args.sample)
         else:
-            eval_set = load_article_set(args.set if args.set is not None else DEFAULT_SET)
+            eval_set = load_article_set(args.set if args.set is not None else ARTICLE_SET)
         eval_set = subset(eval_set, args.split, args.limit)
     except EvalDataError as exc:
         print(f"eval: error: {exc}", file=sys.stderr)

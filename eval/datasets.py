@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+# The article question set shipped with the evaluation.
+ARTICLE_SET = Path(__file__).resolve().parent / "questions.jsonl"
 SPLITS = ("tune", "report")
 ARTICLE_KINDS = (
     "number", "date", "person", "place_org", "named", "phrase", "list",

@@ -40,7 +40,7 @@ import jieba.posseg as posseg
 
 from qa.question import (
     COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, PHRASE, QUOTED_NAME_RE,
-    Question,
+    WHEN_ASKED_ZH, Question,
 )
 from qa.rules import DURATION_RE
 from qa.text import is_cjk
@@ -136,7 +136,7 @@ _RANKING_RE = re.compile(r"最|首|第一|率先|冠|领先|之最|榜首|居前
 # Events: a date question names its event after the word that asks when ("是哪一年开始建设的"); a date whose sentence
 # shares no character with those words dates another event (渤海大道…实现全线通车 for 开始建设). One shared character is
 # enough (成立 / 创立, 去世 / 逝世); light verbs and particles name no event.
-_WHEN_ASKED_RE = re.compile(r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间")
+_WHEN_ASKED_RE = re.compile(WHEN_ASKED_ZH)
 _LIGHT_WORDS = frozenset({"开始", "进行", "实现", "成为", "发生", "出现", "是", "在", "有", "的", "了", "被", "将", "于"})
 _EVENT_FLAGS = frozenset({"v", "vn", "n", "nz", "l", "i", "j"})
 # Parts of speech of one modifier before the noun a count is followed by ("缴存/v 职工/n").
@@ -154,14 +154,14 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     >>> mislabelled(analyse_question("大连湾海底隧道的设计时速是多少？", 300), sentence, *span)
     False
     """
-    asked = question.simplified.lower()
+    text = question.simplified.lower()
     if _other_time(question.simplified, sentence[:start]):
         return True
-    if question.kind == DATE and not question.english and _other_event(question.simplified, sentence):
+    if question.kind == DATE and not question.english and _other_event(question, sentence):
         return True
-    if _asked_not_said(_SUPERLATIVE_ASKED_RE, _RANKING_RE, asked, sentence):
+    if _asked_not_said(_SUPERLATIVE_ASKED_RE, _RANKING_RE, text, sentence):
         return True
-    if question.kind != PHRASE and _asked_not_said(_NEGATION_ASKED_RE, _NEGATION_RE, asked, sentence):
+    if question.kind != PHRASE and _asked_not_said(_NEGATION_ASKED_RE, _NEGATION_RE, text, sentence):
         return True
     before = _clause_before(sentence, start).rstrip()
     if question.kind == NUMBER:
@@ -170,13 +170,13 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             _other_measure(_asked_measures(question), before)
             or _other_counted(question.counted, sentence, start, end)
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
-            or _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, asked, before)
+            or _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, text, before)
             or _another_item_s(question.simplified, sentence, start)
             or _a_part_s(question.simplified, before)
             or _a_subset_s(question, sentence, end)
-            or _asked_not_said(_SUM_ASKED_RE, _TOTAL_RE, asked, clause)
-            or _asked_not_said(_PER_ASKED_RE, _PER_RE, asked, clause)
-            or _asked_not_said(_SHARE_ASKED_RE, _SHARE_RE, asked, sentence[start : end + 3])
+            or _asked_not_said(_SUM_ASKED_RE, _TOTAL_RE, text, clause)
+            or _asked_not_said(_PER_ASKED_RE, _PER_RE, text, clause)
+            or _asked_not_said(_SHARE_ASKED_RE, _SHARE_RE, text, sentence[start : end + 3])
         )
     if question.kind == PERSON:
         asked = _english_role(question.simplified) if question.english else question.slot and question.slot[0]
@@ -194,21 +194,24 @@ def _asked_not_said(asked: re.Pattern, said: re.Pattern, question: str, text: st
     return bool(asked.search(question)) and not said.search(text)
 
 
-def _other_event(question: str, sentence: str) -> bool:
-    """The words after the question's "when" name an event, and the sentence shares none of their characters.
+def _other_event(question: Question, sentence: str) -> bool:
+    """The words after the question's "when" (by the question's own tags) name an event, and the sentence shares
+    none of their characters.
 
-    >>> _other_event("渤海大道是哪一年开始建设的？", "2022年6月30日，渤海大道实现全线通车。")
+    >>> from qa.question import analyse_question
+    >>> _other_event(analyse_question("渤海大道是哪一年开始建设的？", 300), "2022年6月30日，渤海大道实现全线通车。")
     True
-    >>> _other_event("渤海大道什么时候全线通车？", "2022年6月30日，渤海大道实现全线通车。")
+    >>> _other_event(analyse_question("渤海大道什么时候全线通车？", 300), "2022年6月30日，渤海大道实现全线通车。")
     False
     """
-    when = _WHEN_ASKED_RE.search(question)
+    when = _WHEN_ASKED_RE.search(question.simplified)
     if when is None:
         return False
-    event = [
-        pair.word for pair in posseg.cut(question[when.end() :])
-        if pair.flag in _EVENT_FLAGS and pair.word not in _LIGHT_WORDS
-    ]
+    event, at = [], 0
+    for word, flag in question.tags:
+        if at >= when.end() and flag in _EVENT_FLAGS and word not in _LIGHT_WORDS:
+            event.append(word)
+        at += len(word)
     return bool(event) and not any(char in sentence for word in event for char in word if is_cjk(char))
 
 
@@ -239,9 +242,7 @@ def _a_subset_s(question: Question, sentence: str, end: int) -> bool:
     counted = question.counted
     if counted is None or counted.startswith("“") or not _WHOLE_ASKED_RE.search(question.simplified):
         return False
-    clause = sentence[end:]
-    clause_end = _LIST_CLAUSE_END_RE.search(clause)
-    clause = clause[: clause_end.start()] if clause_end else clause
+    clause = _clause_after(sentence, end, _LIST_CLAUSE_END_RE)
     at = clause.find(counted)
     if at <= 0 or "的" not in clause[:at]:
         return False
@@ -251,8 +252,13 @@ def _a_subset_s(question: Question, sentence: str, end: int) -> bool:
 
 def _clause_around(sentence: str, start: int, end: int) -> str:
     """The clause that holds the span `start:end`: from the last clause break before it to the first after it."""
-    after = _CLAUSE_END_RE.search(sentence, end)
-    return _clause_before(sentence, start) + sentence[start : after.start() if after else len(sentence)]
+    return _clause_before(sentence, start) + sentence[start:end] + _clause_after(sentence, end, _CLAUSE_END_RE)
+
+
+def _clause_after(sentence: str, start: int, breaks: re.Pattern) -> str:
+    """The text from `start` up to the next of `breaks` (or the sentence's end)."""
+    found = breaks.search(sentence, start)
+    return sentence[start : found.start() if found else len(sentence)]
 
 
 def _another_item_s(question: str, sentence: str, start: int) -> bool:
@@ -269,8 +275,7 @@ def _another_item_s(question: str, sentence: str, start: int) -> bool:
     opening = said[-1]
     breaks = list(_LIST_CLAUSE_END_RE.finditer(sentence, 0, opening.start()))
     items = _ITEM_SEPARATOR_RE.split(sentence[breaks[-1].end() if breaks else 0 : opening.start()])
-    clause_end = _LIST_CLAUSE_END_RE.search(sentence, opening.end())
-    figures = sentence[opening.end() : clause_end.start() if clause_end else len(sentence)]
+    figures = _clause_after(sentence, opening.end(), _LIST_CLAUSE_END_RE)
     if len(items) < 2 or len(items) != len(_ITEM_SEPARATOR_RE.split(figures)):
         return False
     index = sum(1 for m in _ITEM_SEPARATOR_RE.finditer(figures) if m.end() <= start - opening.end())  # the span's figure

@@ -257,9 +257,11 @@ class Answerer:
         another year (`qa.support`), or it lacks the asked form (`fits_kind`: "2022年" does not say which day)."""
         sentence = self.corpus.rows[choice.row].sentence
         source = self.corpus.rows[choice.row].document.source
-        if not fits_kind(q, source[choice.start : choice.end]) or self.support.count_for_other_matter(q, choice.row):
-            return True
-        if self.support.other_year(q, choice.row):
+        if (
+            not fits_kind(q, source[choice.start : choice.end])
+            or self.support.count_for_other_matter(q, choice.row)
+            or self.support.other_year(q, choice.row)
+        ):
             return True
         return mislabelled(q, source[sentence.start : sentence.end], choice.start - sentence.start, choice.end - sentence.start)
 

@@ -63,10 +63,12 @@ UNIT_EQUIVALENTS = {
     "户": {"户", "万户"},
     LENGTH: {"米", "公里", "千米", "厘米", "毫米", "公分", "公尺", "英尺", "英里", "海里", "英寸", "呎", "吋", "km", "m", "cm", "mm", "ft", "mi"},
 }
+# The words that ask when something happened; the event follows them ("是哪一年开始建设的", qa.labels).
+WHEN_ASKED_ZH = r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间"
 
 _PATTERNS_ZH: list[tuple[str, str]] = [
     (DURATION, r"多久|多长时间|多少时间|多少(分钟|小时|天|年)|几(分钟|个?小时|天|年)(?!级)"),
-    (DATE, r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间|哪个时间|日期|时间是"),
+    (DATE, rf"{WHEN_ASKED_ZH}|哪个时间|日期|时间是"),
     (LIST, r"哪些|哪几|有什么(内容|措施|项目|举措)|包括什么|包括哪|分别是|分别为"),
     (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批岁]|多大|多高|多深|多宽|多长|多远|多重|比重|占比|百分之几|几成|第几"),
     # "该项目叫什么名字" asks for a programme's name, not a person's.

@@ -113,6 +113,10 @@ class TrainConfig:
     tune_questions: int = 1002  # fixed sample of the tune file (1002: all of CMRC trial)
     keep_checkpoints: int = 2
 
+    def __post_init__(self) -> None:
+        if self.teacher_layers and not self.teacher:
+            raise ValueError(f"teacher_layers {self.teacher_layers!r} needs a teacher to start from")
+
     @property
     def window(self) -> WindowSettings:
         return WindowSettings(self.max_seq_len, self.stride, self.max_question_tokens)
@@ -449,8 +453,6 @@ def train(
     >>> train(TrainConfig("cmrc2018_train.json", "cmrc2018_trial.json"), stop_after=5)  # doctest: +SKIP
     {'step': 5, 'epoch': 0, 'loss': 4.1, ...}
     """
-    if config.teacher_layers and not config.teacher:
-        raise ValueError("teacher_layers needs a teacher to start from")
     folder = config.resolved_checkpoint_dir()
     _check_run(folder, config.identity())
     torch.manual_seed(config.seed)  # the head's initial weights
@@ -571,8 +573,6 @@ def _last_log(folder: Path, scored: bool = False) -> dict:
 
 def export(config: TrainConfig, out_dir: Path) -> Path:
     """Write the latest checkpoint's weights (all but the word embeddings, fp16) and their record to `out_dir`."""
-    if config.teacher_layers and not config.teacher:
-        raise ValueError("teacher_layers needs a teacher to start from")
     folder = config.resolved_checkpoint_dir()
     _check_run(folder, config.identity())
     state = latest_checkpoint(folder)

@@ -18,46 +18,47 @@ import json
 import sys
 from pathlib import Path
 
-from eval.datasets import load_article_set
+from eval.datasets import ARTICLE_SET, load_article_set
 from eval.metrics import exact_match
 from qa.reader import ReaderResult, SpanReader
 from qa.span_model import TorchReader
 
-QUESTIONS = Path("eval/questions.jsonl")
+
+class _RecordingReader:
+    """A reader that keeps what it is given to read, then reads it with `reader`."""
+
+    def __init__(self, reader: SpanReader):
+        self.reader = reader
+        self.reads: list[dict] = []
+
+    def read(self, question: str, passages: list[str], *args, **kwargs) -> ReaderResult:
+        self.reads.append({"question": question, "passages": list(passages)})
+        return self.reader.read(question, passages, *args, **kwargs)
 
 
 def record(out: Path) -> int:
     """Answer every tune question through the shipped pipeline, keeping what its reader read; returns how many."""
-    from qa import Answerer
+    from qa.pipeline import Answerer, shipped_reader
 
-    reads: list[dict] = []
-    original = SpanReader.read
-
-    def recording(reader: SpanReader, question: str, passages: list[str], *args, **kwargs) -> ReaderResult:
-        reads.append({"question": question, "passages": list(passages)})
-        return original(reader, question, passages, *args, **kwargs)
-
-    answerer = Answerer.for_article()
-    SpanReader.read = recording
-    try:
-        records = []
-        for item in load_article_set(QUESTIONS).items:
-            if item.split != "tune":
-                continue
-            reads.clear()
-            answerer.answer(item.question)
-            for read in reads:
-                records.append({"id": item.id, "answers": list(item.answers), **read})
-    finally:
-        SpanReader.read = original
+    embedder = Answerer.for_article().embedder
+    recorder = _RecordingReader(shipped_reader(embedder))
+    answerer = Answerer.for_article(embedder=embedder, reader=recorder)
+    records = []
+    for item in load_article_set(ARTICLE_SET).items:
+        if item.split != "tune":
+            continue
+        recorder.reads.clear()
+        answerer.answer(item.question)
+        records += [{"id": item.id, "answers": list(item.answers), **read} for read in recorder.reads]
     out.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return len(records)
 
 
-def _best(reader: SpanReader, read: dict) -> tuple[str, float]:
+def _best(reader: SpanReader, read: dict) -> tuple[int | None, str, float]:
+    """(passage, text, probability) of the reader's best span; (None, "", 0.0) when it finds none."""
     result = reader.read(read["question"], read["passages"])
     best = result.best
-    return (f"{best.passage}:{best.text}", result.probability_of(best)) if best else ("", 0.0)
+    return (best.passage, best.text, result.probability) if best else (None, "", 0.0)
 
 
 def score(reads_file: Path, base_dir: Path, reference: Path, exports: list[Path], sure: float) -> None:
@@ -70,11 +71,11 @@ def score(reads_file: Path, base_dir: Path, reference: Path, exports: list[Path]
         reader = TorchReader.load(weights, base_dir=base_dir)
         best_of[name] = [_best(reader, read) for read in reads]
     reference = best_of["reference"]
-    sure_reads = [i for i, (_, probability) in enumerate(reference) if probability >= sure]
+    sure_reads = [i for i, (*_, probability) in enumerate(reference) if probability >= sure]
     for name, bests in best_of.items():
-        gold = int(sum(exact_match(bests[i][0].split(":", 1)[-1], reads[i]["answers"]) for i in answerable))
-        same = sum(bests[i][0] == reference[i][0] for i in sure_reads)
-        same_side = sum((mine[1] >= sure) == (ref[1] >= sure) for mine, ref in zip(bests, reference))
+        gold = int(sum(exact_match(bests[i][1], reads[i]["answers"]) for i in answerable))
+        same = sum(bests[i][:2] == reference[i][:2] for i in sure_reads)
+        same_side = sum((mine[2] >= sure) == (ref[2] >= sure) for mine, ref in zip(bests, reference))
         print(
             f"{name}: gold best span {gold}/{len(answerable)} answerable reads; the reference's best span where it is "
             f"sure {same}/{len(sure_reads)}; same side of {sure} {same_side}/{len(reads)}"
