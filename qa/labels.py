@@ -92,7 +92,8 @@ _ROLE_EN_RE = re.compile(r"\b(deputy |vice )?(" + "|".join(sorted(_ROLES_EN, key
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # A count (qa.question.COUNTING_UNITS) with its qualifiers: "改造717万平方米惠及居民" counts nothing.
-_COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}](?:左右|以上|多|余)?$")
+_QUALIFIERS_AFTER = "(?:左右|以上|多|余)?$"
+_COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}]{_QUALIFIERS_AFTER}")
 # Time relations: a question about the time before an event (通车前, 以前) is not answered by a span that its
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
@@ -168,7 +169,7 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
         clause = _clause_around(sentence, start, end)
         return (
             _other_measure(_asked_measures(question), before)
-            or _other_counted(question.counted, sentence, start, end)
+            or _other_counted(question.counted, question.unit, sentence, start, end)
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
             or _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, text, before)
             or _another_item_s(question.simplified, sentence, start)
@@ -390,21 +391,27 @@ def _same_measure(asked: tuple[str, str | None], label: tuple[str, str | None]) 
     return asked[0] == label[0] and (asked[1] is None or label[1] is None or asked[1] == label[1])
 
 
-def _other_counted(counted: str | None, sentence: str, start: int, end: int) -> bool:
+def _other_counted(counted: str | None, unit: str | None, sentence: str, start: int, end: int) -> bool:
     """The question counts something (`Question.counted`) that the count's sentence never names, or the count is
-    followed by a noun that names something else (`_same_counted`).
+    followed by a noun that names something else (`_same_counted`). A figure in another unit is a count here when
+    the question asks in that unit (`unit`, `Question.unit`) for the noun after it: "多少公里城市道路" is not answered
+    by "200公里农村公路".
 
     >>> sentence = "累计为317家缴存企业及11万户缴存职工发放信用贷款。"
-    >>> _other_counted("企业", sentence, 12, 16), _other_counted("企业", sentence, 3, 7)
+    >>> _other_counted("企业", "家", sentence, 12, 16), _other_counted("企业", "家", sentence, 3, 7)
     (True, False)
-    >>> _other_counted("社区", "新增停车位4.5万个，实现双赢。", 5, 10)
+    >>> _other_counted("社区", "个", "新增停车位4.5万个，实现双赢。", 5, 10)
     True
+    >>> sentence = "35条道路升级、200公里农村公路修建等项目。"
+    >>> _other_counted("城市道路", "公里", sentence, 8, 13), _other_counted("农村公路", "公里", sentence, 8, 13)
+    (True, False)
     """
     if counted is None:
         return False
     if not _shares_character(counted, sentence):
         return True
-    if not _COUNTING_END_RE.search(sentence[start:end]):
+    span = sentence[start:end]
+    if not _COUNTING_END_RE.search(span) and not (unit and re.search(re.escape(unit) + _QUALIFIERS_AFTER, span)):
         return False
     noun = _noun_after(sentence[end:])
     return noun is not None and not _same_counted(counted, noun)
