@@ -28,7 +28,8 @@ labels are read:
 - events, for date questions: a date whose sentence shares no character with the event the question names after
   its "when" (渤海大道…实现全线通车 for 哪一年开始建设);
 - time relations, for any kind of question: a question about the time before an event (通车前, 以前) over a span that
-  its sentence last marks as after it (届时, 通车后, 以后), or the other way round.
+  its sentence last marks as after it (届时, 通车后, 以后), or the other way round; the marks of a quotation that ends
+  before the span are the speaker's (乘客孙晋 after "…以后只需要十几分钟。”").
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ _COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}]{_QUALIFIERS_AFTER}"
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
 _AFTER_RE = re.compile(r"以后|之后|此后|届时|(?<=[\u4e00-\u9fff]{2})后(?=[，,、的])")
+# A quotation (a quote that holds a clause break): its time marks are the speaker's, not those of a span after it
+# ("…以后只需要十几分钟。”乘客孙晋高兴地说" for 谁说以前坐公交要40分钟以上).
+_QUOTATION_RE = re.compile(r"“[^“”]*[，,。！？!?；;][^“”]*”")
 # Changes: a question about how much something grew or fell (比上年增长了多少, 提高了多少) is answered by a number its
 # clause calls a change, not by the total ("全年城镇新增就业12.25万人"). CMRC train asks no such question.
 _CHANGE_WORDS = "增长|增加|提高|提升|上升|下降|减少|降低"
@@ -156,7 +160,7 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
     False
     """
     text = question.simplified.lower()
-    if _other_time(question.simplified, sentence[:start]):
+    if _other_time(question.simplified, _after_quotations(sentence[:start])):
         return True
     if question.kind == DATE and not question.english and _other_event(question, sentence):
         return True
@@ -325,6 +329,16 @@ def _other_time(question: str, before: str) -> bool:
         return False
     last = max(marks)[1]
     return last != ("before" if asks_before else "after")
+
+
+def _after_quotations(before: str) -> str:
+    """The text before a span from the end of the last quotation in it (all of it when it holds none).
+
+    >>> _after_quotations("“以前坐公交要40分钟以上，以后只需要十几分钟。”乘客"), _after_quotations("建成“公园城市”后")
+    ('乘客', '建成“公园城市”后')
+    """
+    quotations = list(_QUOTATION_RE.finditer(before))
+    return before[quotations[-1].end() :] if quotations else before
 
 
 def _clause_before(text: str, start: int) -> str:

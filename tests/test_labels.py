@@ -145,14 +145,23 @@ def test_counts_of_something_else(question, text, span, expected):
         ("孙晋以前坐公交上班要花多长时间？", "40分钟以上", False),
         ("孙晋以前坐公交上班要花多长时间？", "十几分钟", True),  # 以后
         ("孙晋坐公交上班要花多长时间？", "十几分钟", False),  # no time asked: nothing to check
+        ("谁说以前坐公交要40分钟以上？", "孙晋", False),  # 以后 is the speaker's, inside the quotation
     ],
 )
 def test_a_time_before_an_event_is_not_one_after_it(question, span, expected):
     sentence = {
         "5分钟": "隧道今年上半年具备通车条件，届时，隧道北岸和南岸之间车程仅需5分钟。",
+        "孙晋": "“我在中山广场上班，以前坐公交要40分钟以上，以后只需要十几分钟。”乘客孙晋高兴地说。",
     }.get(span, "我在中山广场上班，以前坐公交要40分钟以上，以后只需要十几分钟。")
     start = sentence.index(span)
     assert mislabelled(analyse_question(question, 300), sentence, start, start + len(span)) is expected
+
+
+def test_a_quoted_name_is_no_quotation():
+    sentence = "隧道今年具备通车条件，届时，“海底隧道”两岸车程仅需5分钟。"  # 届时 still marks the 5分钟 as after
+    start = sentence.index("5分钟")
+    assert mislabelled(analyse_question("隧道通车前，两岸车程需要多久？", 300), sentence, start, start + 3)
+
 
 
 @pytest.mark.parametrize(
