@@ -81,7 +81,10 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
 # "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
 _TIME_NOUNS_EN = "trip|journey|ride|drive|commute|wait|flight|delay|period|term|process|stay|break|holiday|course|time"
 # English nouns of a sum of money (qa.labels reads them as the measure "money").
-MONEY_NOUNS_EN = ("budget", "cost", "price", "investment", "funding", "salary")
+MONEY_NOUNS_EN = (
+    "budget", "cost", "price", "investment", "funding", "salary", "wage", "income", "allowance", "subsidy", "subsidies",
+    "pension", "fee", "fees", "fare",
+)
 # An English number question with a word of money asks for a sum in 元 (万元, 亿元, 美元…): "How much did Dalian
 # invest in pocket parks?" is not answered by "4.5万个" (parking spaces). A count ("how many") is not a sum.
 _MONEY_ASKED_EN_RE = re.compile(
@@ -98,7 +101,7 @@ _PATTERNS_EN: list[tuple[str, str]] = [
     (NUMBER, rf"\bhow long (?:is|was|are|were)\b(?! (?:the |a |an |this |that )?(?:{_TIME_NOUNS_EN})\b)"),
     (DURATION, r"\bhow long\b"),
     (NUMBER, r"\bhow (many|much|deep|high|tall|wide|far|fast|big|large)\b|\bwhat (percentage|share|proportion|number)\b"
-             rf"|\bwhat (?:is|was|are|were) (?:the|its|their) (?:\w+ )?(?:{_AMOUNT_NOUNS_EN})\b"),
+             rf"|\bwhat (?:is|was|are|were) (?:the|its|their) (?:\w+ ){{0,2}}(?:{_AMOUNT_NOUNS_EN})\b"),
     (DATE, r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bwhich (year|date|day|month)\b"),
     (PERSON, r"\bwho(m|se)?\b|\bwhat is the name of the (person|engineer|manager|director|resident|reporter)"),
     (ORG, r"\bwhich (company|organi[sz]ation|enterprise|group|university|school|department)\b"),

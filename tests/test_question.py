@@ -147,6 +147,8 @@ def test_any_unit_of_length_answers_a_length():
         ("How much did Dalian invest in pocket parks in 2022?", "元"),  # a sum of money, in 元 / 万元 / 亿元 / 美元
         ("What is the total cost of the tunnel?", "元"),
         ("How much money did the city spend on heating?", "元"),
+        ("What is the monthly subsistence allowance for urban residents?", "元"),  # two words before the noun
+        ("How much is the metro fare?", "元"),
         ("How many people did the fund help?", None),  # a count, whatever it is about
         ("How much of the city's area is green?", None),
     ],
