@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.boundaries import completes_body, completes_name, completes_place
+from qa.boundaries import completes_body, completes_name, completes_place, typed_core
 from qa.question import analyse_question
 
 
@@ -47,3 +47,22 @@ def test_a_place_given_in_full(question, place, span, expected):
 )
 def test_an_organisation_given_in_full(body, span, expected):
     assert completes_body(analyse_question("黄伟东是哪家公司的总经理？", 300), body, span) is expected
+
+
+@pytest.mark.parametrize(
+    "question, span, core",
+    [
+        ("孙晋家住在哪里？", "家住在老虎滩附近", "老虎滩附近"),  # where he lives, without 家住在
+        ("Where does Sun Jin live?", "家住在老虎滩附近", "老虎滩附近"),
+        ("李桂珍住在哪里？", "住在香川社区", "香川社区"),
+        ("星海街位于哪个区？", "位于沙河口区", "位于沙河口区"),  # CMRC's annotators keep 位于
+        ("孙晋家住在哪里？", "老虎滩附近", "老虎滩附近"),
+        ("孙晋家住在哪里？", "住在", "住在"),  # nothing after the verb: left as it is
+        ("孙晋说了什么？", "家住在老虎滩附近", "家住在老虎滩附近"),  # not a place question
+    ],
+)
+def test_a_place_without_the_words_that_say_someone_lives_there(question, span, core):
+    text = f"我{span}。"
+    start, end = typed_core(analyse_question(question, 300), text, 1, 1 + len(span))
+    assert text[start:end] == core
+
