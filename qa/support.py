@@ -51,11 +51,11 @@ class Support:
 
     def missing_name(self, question: Question, row: int, names: list[tuple[str, ...]]) -> bool:
         """Whether the paragraph of `row` and its section's heading lack one of the question's entities (its
-        document's latest year counts as said where they say 今年), or all the Chinese words of one of `names` (an
+        document's latest year counts as said where they say 今年 or 本年), or all the Chinese words of one of `names` (an
         English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
         unit = self.corpus.rows[row].unit
         context = f"{unit.section}\n{unit.text}"
-        this_year = self.corpus.rows[row].document.latest_year if "今年" in context else None
+        this_year = self.corpus.rows[row].document.latest_year if _THIS_YEAR_RE.search(context) else None
         if any(entity not in context and entity != this_year for entity in question.entities):
             return True
         return any(not any(word in context for word in words) for words in names if not self._about(words))
