@@ -41,9 +41,9 @@ import jieba.posseg as posseg
 
 from qa.question import (
     COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, PHRASE, QUOTED_NAME_RE,
-    WHEN_ASKED_ZH, Question,
+    WHEN_ASKED_ZH, Question, units_compatible,
 )
-from qa.rules import DURATION_RE
+from qa.rules import DURATION_RE, unit_of
 from qa.text import is_cjk
 
 # The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
@@ -93,8 +93,7 @@ _ROLE_EN_RE = re.compile(r"\b(deputy |vice )?(" + "|".join(sorted(_ROLES_EN, key
 # Where a label stops: any clause break, 、 of an enumeration and an opening bracket included ("23米、设计时速60公里").
 _CLAUSE_END_RE = re.compile(r"[，,、；;。！？!?：:（(]")
 # A count (qa.question.COUNTING_UNITS) with its qualifiers: "改造717万平方米惠及居民" counts nothing.
-_QUALIFIERS_AFTER = "(?:左右|以上|多|余)?$"
-_COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}]{_QUALIFIERS_AFTER}")
+_COUNTING_END_RE = re.compile(rf"[{''.join(COUNTING_UNITS)}](?:左右|以上|多|余)?$")
 # Time relations: a question about the time before an event (通车前, 以前) is not answered by a span that its
 # sentence places after it (届时, 通车后, 以后), nor the other way round. 目前, 提前, 当前, 日前 are no such relation.
 _BEFORE_RE = re.compile(r"以前|之前|此前|从前|过去|原来|原先|(?<!目|提|当|眼|面|日|年|月|天)(?<=[\u4e00-\u9fff]{2})前(?=[，,、的]|$)")
@@ -177,7 +176,7 @@ def mislabelled(question: Question, sentence: str, start: int, end: int) -> bool
             or (question.unit is None and not question.english and _counts_a_duration(sentence, start, end))
             or _asked_not_said(_CHANGE_ASKED_RE, _CHANGE_RE, text, before)
             or _another_item_s(question.simplified, sentence, start)
-            or _a_part_s(question.simplified, before)
+            or _a_part_s(text, before)
             or _a_subset_s(question, sentence, end)
             or _asked_not_said(_SUM_ASKED_RE, _TOTAL_RE, text, clause)
             or _asked_not_said(_PER_ASKED_RE, _PER_RE, text, clause)
@@ -221,13 +220,13 @@ def _other_event(question: Question, sentence: str) -> bool:
 
 
 def _a_part_s(question: str, before: str) -> bool:
-    """The question asks for a whole (一共, in total) and the span's clause gives the figure for a part that the
-    question does not name (首日, 当天).
+    """The question (lower-cased) asks for a whole (一共, in total) and the span's clause gives the figure for a part
+    that the question does not name (首日, 当天).
 
     >>> _a_part_s("试乘体验活动一共有多少人参与？", "首日有"), _a_part_s("试乘体验活动首日一共有多少人参与？", "首日有")
     (True, False)
     """
-    if not _WHOLE_ASKED_RE.search(question.lower()):
+    if not _WHOLE_ASKED_RE.search(question):
         return False
     return any(part.group() not in question for part in _PART_RE.finditer(before))
 
@@ -425,7 +424,7 @@ def _other_counted(counted: str | None, unit: str | None, sentence: str, start: 
     if not _shares_character(counted, sentence):
         return True
     span = sentence[start:end]
-    if not _COUNTING_END_RE.search(span) and not (unit and re.search(re.escape(unit) + _QUALIFIERS_AFTER, span)):
+    if not _COUNTING_END_RE.search(span) and not (unit and units_compatible(unit, unit_of(span))):
         return False
     noun = _noun_after(sentence[end:])
     return noun is not None and not _same_counted(counted, noun)

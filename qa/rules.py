@@ -118,7 +118,7 @@ def candidates(question: Question, text: str) -> list[Span]:
         if "第几" in question.simplified:  # 第三 has no unit; 第3名 is a number too
             spans += [s for s in _regex_spans(_ORDINAL_RE, text, NUMBER) if s not in spans]
         if question.unit is not None:
-            spans = [s for s in spans if units_compatible(question.unit, _unit_of(s.text))]
+            spans = [s for s in spans if units_compatible(question.unit, unit_of(s.text))]
         return spans
     if kind == DATE:
         return _regex_spans(DATE_RE, text, DATE)
@@ -186,7 +186,12 @@ def _is_year(number: str) -> bool:
     return bool(re.fullmatch(r"\d{4}", number))
 
 
-def _unit_of(number: str) -> str | None:
+def unit_of(number: str) -> str | None:
+    """The unit a number span ends with, without the qualifier after it; None if it has none.
+
+    >>> unit_of("200公里"), unit_of("88%左右"), unit_of("2022")
+    ('公里', '%', None)
+    """
     match = re.search(rf"(%|{_UNIT_ALT}|(?<=\d){_LATIN_UNIT}|(?<=\d){_SPACED_LATIN_UNIT})(?:左右|以上|多)?$", number)
     return match.group(1).strip() if match else None
 
