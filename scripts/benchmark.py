@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
 import subprocess
 import sys
@@ -32,6 +34,19 @@ def first_answer_seconds(question: str) -> float:
     return time.perf_counter() - started
 
 
+def cpu_description() -> str:
+    """The CPU's model, core count and the vector instructions ONNX Runtime's kernels use: the figures depend on them
+    (README, "Benchmark": the same code ran twice as fast on an AVX-512 machine as on an AVX2 one)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().splitlines() if ":" in line)
+        fields = {key.strip(): value.strip() for key, value in fields.items()}
+        model, flags = fields.get("model name", model), set(fields.get("flags", "").split())
+    vector = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile") if flag in flags]
+    return f"{model}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100, help="how many questions of eval/questions.jsonl to time")
@@ -41,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.pipeline import Answerer
     from qa.settings import Settings
 
+    print(f"CPU: {cpu_description()}")
     for question in FIRST_QUESTIONS:
         print(f"cold start to first answer: {first_answer_seconds(question):.2f} s for {question} "
               "(fresh process, index already built)")
