@@ -201,12 +201,17 @@ def _entities(text: str, tagged: tuple[tuple[str, str], ...]) -> tuple[str, ...]
     >>> text = "“绿电点亮大连”工程计划投资多少钱？"
     >>> _entities(text, _tags(text))
     ('绿电点亮大连',)
+    >>> text = "为实现结算智能化，公积金管理中心建设了什么系统？"
+    >>> _entities(text, _tags(text))
+    ('公积金管理中心',)
     """
     quoted = re.findall(r"“([^“”]{2,})”", text)
+    # jieba's dictionary tags many abstract nouns in -化 (-isation) as person names (智能化, 公开化, 单一化): no names.
     found = [
         word
         for word, flag in tagged
-        if (flag in _ENTITY_FLAGS and len(word) > 1) or re.fullmatch(r"\d+(?:\.\d+)?", word)
+        if (flag in _ENTITY_FLAGS and len(word) > 1 and not (flag == "nr" and word.endswith("化")))
+        or re.fullmatch(r"\d+(?:\.\d+)?", word)
     ]
     found += _institutions(tagged)
     return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
