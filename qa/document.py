@@ -132,6 +132,8 @@ class Spanned:
 TITLE_PAIRS = {"《": "》", "【": "】", "[": "]"}
 _SPAN_PAIRS = {**PAIRS, **TITLE_PAIRS}
 _SPAN_OPENERS = {closer: opener for opener, closer in _SPAN_PAIRS.items()}
+_CJK_OPENERS = frozenset("“「『（《【")
+_CJK_CLOSERS = frozenset("”」』）》】")
 # Punctuation that ends a clause, never an answer.
 _SPAN_EDGE_PUNCTUATION = frozenset(FULL_STOPS + ASCII_STOPS + "，、：,.:…—")
 
@@ -140,11 +142,15 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     """`text[start:end]` without whitespace, sentence punctuation or unmatched quotes and brackets at its edges.
 
     An answer is a phrase, not the end of a clause: "300米见绿、500米进园”，" -> "300米见绿、500米进园", while a
-    quoted name keeps its quotes. An empty span (start == end) when nothing but punctuation is left.
+    quoted name keeps its quotes. Nor does it start inside a quoted name or a bracket: it starts after it
+    ("嫂评理说事室”发挥…" -> "发挥…"). An empty span (start == end) when nothing but punctuation is left.
 
     >>> text = "实现“300米见绿、500米进园”，让市民"
     >>> [text[slice(*trim_span(text, i, j))] for i, j in [(3, 17), (2, 17), (2, 16)]]
     ['300米见绿、500米进园', '“300米见绿、500米进园”', '300米见绿、500米进园']
+    >>> text = "在旅顺口区，“巧嫂评理说事室”发挥女楼长嘴巧会说等优势，通过“开门说事”"
+    >>> text[slice(*trim_span(text, 8, 27))]
+    '发挥女楼长嘴巧会说等优势'
     >>> trim_span("。", 0, 1)
     (1, 1)
     """
@@ -160,7 +166,26 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
         if start < end and span[-1] in _SPAN_OPENERS and _SPAN_OPENERS[span[-1]] not in span:
             end -= 1
         if (start, end) == before:
+            start += _after_unmatched_closer(span)
+        if (start, end) == before:
             return start, end
+
+
+def _after_unmatched_closer(span: str) -> int:
+    """Where `span` starts after its last closing quote or bracket that closes nothing in it (0 if none closes
+    nothing): the span started inside a quoted name. Only the Chinese pairs: an ASCII ' or ) is as often an
+    apostrophe or a list's "1)". (A span may end inside a quotation or bracket: CMRC's annotators end answers so,
+    "草蓬（台湾".)"""
+    start, openers = 0, []
+    for index, char in enumerate(span):
+        if char in _CJK_OPENERS:
+            openers.append(char)
+        elif char in _CJK_CLOSERS:
+            if openers and openers[-1] == _SPAN_OPENERS[char]:
+                openers.pop()
+            else:
+                start, openers = index + 1, []
+    return start
 
 
 @dataclass(frozen=True)
