@@ -73,6 +73,9 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
     (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批岁]|多大|多高|多深|多宽|多长|多远|多重|比重|占比|百分之几|几成|第几"),
     # "该项目叫什么名字" asks for a programme's name, not a person's.
     (NAMED, r"(?:计划|工程|项目|行动|活动|模式|品牌|体系|机制|制度|政策)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
+    # "那所幼儿园叫什么名字" asks for the name of a body or a place (its kind: `_head`), not a person's.
+    (ORG, r"(?:幼儿园|大学|学院|公司|集团|医院)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
+    (PLACE, r"(?:街道|社区|小区|城市|县|镇|村|省|路|街)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
     (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
     (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
     (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
@@ -268,6 +271,7 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "公司": (("公司", "集团"), ()),
     "集团": (("集团", "公司"), ()),
     "医院": (("医院",), ()),
+    "幼儿园": (("幼儿园",), ()),
     "路": _ROAD_ENDINGS,
     "街": _ROAD_ENDINGS,
 }
@@ -277,6 +281,10 @@ _HEAD_RE_ZH = re.compile(
 )
 HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区", "street": "街道",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
+# Or the name it asks for: "那所幼儿园叫什么名字" asks for a name that ends as 幼儿园.
+_NAME_OF_HEAD_RE_ZH = re.compile(
+    "(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")的?(?:名字|名称)?(?:叫什么|是什么名字)"
+)
 _HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")
 
 
@@ -285,11 +293,13 @@ def _head(text: str, english: bool) -> str | None:
 
     >>> _head("张岩家住哪个小区？", False), _head("which university did he graduate from?", True)
     ('小区', '大学')
+    >>> _head("张岩的女儿上的那所幼儿园叫什么名字？", False), _head("张岩的女儿叫什么名字？", False)
+    ('幼儿园', None)
     """
     if english:
         match = _HEAD_RE_EN.search(text)
         return HEAD_WORDS_EN[match.group(1)] if match else None
-    match = _HEAD_RE_ZH.search(text)
+    match = _HEAD_RE_ZH.search(text) or _NAME_OF_HEAD_RE_ZH.search(text)
     return match.group(1) if match else None
 
 
