@@ -44,6 +44,8 @@ def test_traditional_question_is_matched_in_simplified():
         ("大连创新实施的高校毕业生就业计划叫什么？", "named"),
         ("这个治安巡逻项目叫什么名字？", "named"),  # a programme's name
         ("那位志愿者叫什么名字？", "person"),
+        ("张岩的女儿上的那所幼儿园叫什么名字？", "org"),  # a body's name
+        ("和合大院所在的社区叫什么名字？", "place"),
         ("老旧小区改造包括哪些内容？", "list"),
         ("坐地铁到中山广场要多久？", "duration"),
         ("路通了以后来回送货能省下多少时间？", "duration"),
