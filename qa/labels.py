@@ -207,9 +207,11 @@ def _other_event(question: Question, sentence: str) -> bool:
     True
     >>> _other_event(analyse_question("渤海大道什么时候全线通车？", 300), "2022年6月30日，渤海大道实现全线通车。")
     False
+    >>> _other_event(analyse_question("这是截至什么时候的数据？", 300), "截至2022年末，总额为2864.16亿元。")
+    False
     """
     when = _WHEN_ASKED_RE.search(question.simplified)
-    if when is None:
+    if when is None or question.simplified.startswith("的", when.end()):  # 截至什么时候的数据: what is dated, no event
         return False
     event, at = [], 0
     for word, flag in question.tags:
