@@ -66,16 +66,19 @@ UNIT_EQUIVALENTS = {
 # The words that ask when something happened; the event follows them ("是哪一年开始建设的", qa.labels).
 WHEN_ASKED_ZH = r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间"
 
+# How a question asks for the name of something it has just named ("该项目叫什么名字", "那所幼儿园的名称叫什么").
+_NAME_ASKED_ZH = r"的?(?:名字|名称)?(?:叫什么|是什么名字)"
+
 _PATTERNS_ZH: list[tuple[str, str]] = [
     (DURATION, r"多久|多长时间|多少时间|多少(分钟|小时|天|年)|几(分钟|个?小时|天|年)(?!级)"),
     (DATE, rf"{WHEN_ASKED_ZH}|哪个时间|日期|时间是"),
     (LIST, r"哪些|哪几|有什么(内容|措施|项目|举措)|包括什么|包括哪|分别是|分别为"),
     (NUMBER, r"多少|几[个处名人位万亿项条座所家支场件次栋户类批岁]|多大|多高|多深|多宽|多长|多远|多重|比重|占比|百分之几|几成|第几"),
     # "该项目叫什么名字" asks for a programme's name, not a person's.
-    (NAMED, r"(?:计划|工程|项目|行动|活动|模式|品牌|体系|机制|制度|政策)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
+    (NAMED, r"(?:计划|工程|项目|行动|活动|模式|品牌|体系|机制|制度|政策)" + _NAME_ASKED_ZH),
     # "那所幼儿园叫什么名字" asks for the name of a body or a place (its kind: `_head`), not a person's.
-    (ORG, r"(?:幼儿园|大学|学院|公司|集团|医院)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
-    (PLACE, r"(?:街道|社区|小区|城市|县|镇|村|省|路|街)的?(?:名字|名称)?(?:叫什么|是什么名字)"),
+    (ORG, r"(?:幼儿园|大学|学院|公司|集团|医院)" + _NAME_ASKED_ZH),
+    (PLACE, r"(?:街道|社区|小区|城市|县|镇|村|省|路|街)" + _NAME_ASKED_ZH),
     (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
     (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
     (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
@@ -282,9 +285,7 @@ _HEAD_RE_ZH = re.compile(
 HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区", "street": "街道",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
 # Or the name it asks for: "那所幼儿园叫什么名字" asks for a name that ends as 幼儿园.
-_NAME_OF_HEAD_RE_ZH = re.compile(
-    "(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")的?(?:名字|名称)?(?:叫什么|是什么名字)"
-)
+_NAME_OF_HEAD_RE_ZH = re.compile("(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")" + _NAME_ASKED_ZH)
 _HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")
 
 
