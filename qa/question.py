@@ -66,6 +66,30 @@ UNIT_EQUIVALENTS = {
 # The words that ask when something happened; the event follows them ("是哪一年开始建设的", qa.labels).
 WHEN_ASKED_ZH = r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间"
 
+# What the name of each kind of place or body asked for ends with, and endings that name something else: "哪个区"
+# is answered by "西岗区", not by "香川社区".
+_ROAD_ENDINGS = (("路", "街", "道"), ("街道", "隧道"))  # 渤海大道, 中山路; a 街道 is a sub-district
+HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "区": (("区",), ("社区", "小区", "园区", "城区")),
+    "市": (("市",), ()),
+    "城市": (("市",), ()),
+    "县": (("县",), ()),
+    "镇": (("镇",), ()),
+    "村": (("村",), ()),
+    "省": (("省",), ()),
+    "街道": (("街道",), ()),
+    "社区": (("社区",), ()),
+    "小区": (("小区", "花园", "家园", "苑"), ()),
+    "大学": (("大学",), ()),
+    "学院": (("学院", "大学"), ()),
+    "公司": (("公司", "集团"), ()),
+    "集团": (("集团", "公司"), ()),
+    "医院": (("医院",), ()),
+    "幼儿园": (("幼儿园",), ()),
+    "路": _ROAD_ENDINGS,
+    "街": _ROAD_ENDINGS,
+}
+_BODY_HEADS = ("大学", "学院", "公司", "集团", "医院", "幼儿园")  # the others are places
 # How a question asks for the name of something it has just named ("该项目叫什么名字", "那所幼儿园的名称叫什么").
 _NAME_ASKED_ZH = r"的?(?:名字|名称)?(?:叫什么|是什么名字)"
 
@@ -77,8 +101,8 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
     # "该项目叫什么名字" asks for a programme's name, not a person's.
     (NAMED, r"(?:计划|工程|项目|行动|活动|模式|品牌|体系|机制|制度|政策)" + _NAME_ASKED_ZH),
     # "那所幼儿园叫什么名字" asks for the name of a body or a place (its kind: `_head`), not a person's.
-    (ORG, r"(?:幼儿园|大学|学院|公司|集团|医院)" + _NAME_ASKED_ZH),
-    (PLACE, r"(?:街道|社区|小区|城市|县|镇|村|省|路|街)" + _NAME_ASKED_ZH),
+    (ORG, "(?:" + "|".join(_BODY_HEADS) + ")" + _NAME_ASKED_ZH),
+    (PLACE, "(?:" + "|".join(head for head in HEAD_ENDINGS if head not in _BODY_HEADS) + ")" + _NAME_ASKED_ZH),
     (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
     (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
     (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
@@ -255,29 +279,6 @@ def _slot(text: str) -> tuple[str, str] | None:
     return (left, right)
 
 
-# What the name of each kind of place or body asked for ends with, and endings that name something else: "哪个区"
-# is answered by "西岗区", not by "香川社区".
-_ROAD_ENDINGS = (("路", "街", "道"), ("街道", "隧道"))  # 渤海大道, 中山路; a 街道 is a sub-district
-HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "区": (("区",), ("社区", "小区", "园区", "城区")),
-    "市": (("市",), ()),
-    "城市": (("市",), ()),
-    "县": (("县",), ()),
-    "镇": (("镇",), ()),
-    "村": (("村",), ()),
-    "省": (("省",), ()),
-    "街道": (("街道",), ()),
-    "社区": (("社区",), ()),
-    "小区": (("小区", "花园", "家园", "苑"), ()),
-    "大学": (("大学",), ()),
-    "学院": (("学院", "大学"), ()),
-    "公司": (("公司", "集团"), ()),
-    "集团": (("集团", "公司"), ()),
-    "医院": (("医院",), ()),
-    "幼儿园": (("幼儿园",), ()),
-    "路": _ROAD_ENDINGS,
-    "街": _ROAD_ENDINGS,
-}
 # Not the first character of a longer word: 什么区别 (a difference), 哪个区域, 哪个路段, 哪个省份, 市长, 市民, 区委.
 _HEAD_RE_ZH = re.compile(
     r"(?:哪一?[个所家座条]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")(?![别域份段线口面长民委])"
