@@ -132,8 +132,10 @@ class Spanned:
 TITLE_PAIRS = {"《": "》", "【": "】", "[": "]"}
 _SPAN_PAIRS = {**PAIRS, **TITLE_PAIRS}
 _SPAN_OPENERS = {closer: opener for opener, closer in _SPAN_PAIRS.items()}
-_CJK_OPENERS = frozenset("“「『（《【")
-_CJK_CLOSERS = frozenset("”」』）》】")
+# The pairs a span may not start inside (`_after_unmatched_closer`): not the ASCII ones nor ‘ ’, whose closer is as
+# often an apostrophe (Rock’n’Roll) or a list's "1)".
+_CJK_OPENERS = frozenset(opener for opener in _SPAN_PAIRS if not opener.isascii() and opener != "‘")
+_CJK_CLOSERS = frozenset(_SPAN_PAIRS[opener] for opener in _CJK_OPENERS)
 # Punctuation that ends a clause, never an answer.
 _SPAN_EDGE_PUNCTUATION = frozenset(FULL_STOPS + ASCII_STOPS + "，、：,.:…—")
 
@@ -173,9 +175,8 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _after_unmatched_closer(span: str) -> int:
     """Where `span` starts after its last closing quote or bracket that closes nothing in it (0 if none closes
-    nothing): the span started inside a quoted name. Only the Chinese pairs: an ASCII ' or ) is as often an
-    apostrophe or a list's "1)". (A span may end inside a quotation or bracket: CMRC's annotators end answers so,
-    "草蓬（台湾".)"""
+    nothing): the span started inside a quoted name (`_CJK_CLOSERS` only). A span may end inside a quotation or
+    bracket: CMRC's annotators end answers so ("草蓬（台湾")."""
     start, openers = 0, []
     for index, char in enumerate(span):
         if char in _CJK_OPENERS:
