@@ -90,6 +90,7 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "街": _ROAD_ENDINGS,
 }
 _BODY_HEADS = ("大学", "学院", "公司", "集团", "医院", "幼儿园")  # the others are places
+_HEADS_ALT_ZH = "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True))  # longest first: 社区 before 区
 # How a question asks for the name of something it has just named ("该项目叫什么名字", "那所幼儿园的名称叫什么").
 _NAME_ASKED_ZH = r"的?(?:名字|名称)?(?:叫什么|是什么名字)"
 
@@ -281,12 +282,12 @@ def _slot(text: str) -> tuple[str, str] | None:
 
 # Not the first character of a longer word: 什么区别 (a difference), 哪个区域, 哪个路段, 哪个省份, 市长, 市民, 区委.
 _HEAD_RE_ZH = re.compile(
-    r"(?:哪一?[个所家座条]|什么)(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")(?![别域份段线口面长民委])"
+    r"(?:哪一?[个所家座条]|什么)(" + _HEADS_ALT_ZH + ")(?![别域份段线口面长民委])"
 )
 HEAD_WORDS_EN = {"district": "区", "city": "市", "county": "县", "province": "省", "community": "社区", "street": "街道",
             "university": "大学", "college": "学院", "company": "公司", "hospital": "医院"}
 # Or the name it asks for: "那所幼儿园叫什么名字" asks for a name that ends as 幼儿园.
-_NAME_OF_HEAD_RE_ZH = re.compile("(" + "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True)) + ")" + _NAME_ASKED_ZH)
+_NAME_OF_HEAD_RE_ZH = re.compile("(" + _HEADS_ALT_ZH + ")" + _NAME_ASKED_ZH)
 _HEAD_RE_EN = re.compile(r"\bwhich (" + "|".join(HEAD_WORDS_EN) + r")\b")
 
 
