@@ -38,9 +38,10 @@ class _RecordingReader:
 
 def record(out: Path) -> int:
     """Answer every tune question through the shipped pipeline, keeping what its reader read; returns how many."""
+    from qa.embedder import Embedder
     from qa.pipeline import Answerer, shipped_reader
 
-    embedder = Answerer.for_article().embedder
+    embedder = Embedder()
     recorder = _RecordingReader(shipped_reader(embedder))
     answerer = Answerer.for_article(embedder=embedder, reader=recorder)
     records = []
