@@ -42,6 +42,19 @@ DEFAULT_THRESHOLD = 0.55
 # 61.4 / 74.6 (NoAns on the tune split 80.0 throughout). 4 and 5 score alike; 5 reads ~12% slower than 4, which
 # reads ~30% slower than 3 (answer p50 about 75 ms against 57 on this machine).
 READER_PASSAGES = 4
+# No answer from the reader's null score: its span counts only when it beats the reader's "no answer" by this many
+# logits (`ReaderResult.margin_of`, SQuAD 2.0's null-score difference). The reader's probability, which the answer
+# threshold sees, is a softmax share that is near 1 from a margin of about 5, so on its own it let through near misses
+# the reader itself doubted (margins of 2 to 4: 4万个 for 新增多少个公共充电桩, where the article's 4万个 are 停车位).
+# Chosen on the tuning data, for Chinese questions (the article's tune split: answerable exact / unanswerable
+# declined; CMRC trial and 1,500 CMRC train questions, reader mode, F1): none 112 of 160 / 247 of 262, 56.91, 64.39;
+# 2: 111 / 247, 56.78, 64.30; 3: 111 / 249, 56.71, 64.29; 4: 111 / 253, 56.46, 64.11; 5: 109 / 253, 56.17. At 4 the
+# system stops answering six unanswerable questions for one right answer (1100万平方米) and some CMRC F1 (spans of
+# the right place the reader was unsure of: CMRC's questions all have an answer, so every decline costs there).
+# Not for English questions: they reach the reader as glossary words (万户大连市2022旧多少？), where its right answers'
+# margins run lower (tune split median 10, Chinese 14.7) and overlap the wrong ones': a margin of 4 cost 3 of their
+# 15 exact answers to decline 2 of their 4 wrong ones.
+NULL_MARGIN = 4.0
 # The rules' candidates checked for what they answer (`_rules_choice`).
 RULE_CANDIDATES_CHECKED = 3
 
@@ -193,7 +206,8 @@ class Answerer:
         return Choice(candidate.row, start, end, candidate.score, "rules")
 
     def _reader_choice(self, q: Question, hits: list[Hit]) -> Choice | None:
-        """The reader's best span in the top sentences, or None without a reader.
+        """The reader's best span in the top sentences, or None without a reader or when the reader holds it no surer
+        than "no answer" (`NULL_MARGIN`, Chinese questions).
 
         The top sentences of each document are joined in document order into one passage, and the passages read
         in one batch: on the tuning data this read faster than one passage a sentence (the question is encoded once)
@@ -214,6 +228,8 @@ class Answerer:
         if fitting is None:
             return None
         span, start, end = fitting  # start, end: what would be shown
+        if not q.english and result.margin_of(span) < NULL_MARGIN:
+            return None
         passage = passages[span.passage]
         start, end = typed_core(q, passage.text, start, end)
         located = passage.locate(start, end)

@@ -3,7 +3,7 @@
 import pytest
 
 from qa.combine import Choice
-from qa.pipeline import Answerer
+from qa.pipeline import NULL_MARGIN, Answerer
 from qa.settings import Settings
 
 TEXTS = {
@@ -81,17 +81,18 @@ def test_texts_must_be_a_mapping(fake_embedder):
 
 
 class FakeReader:
-    """Answers with a fixed phrase wherever it occurs, with a fixed probability."""
+    """Answers with a fixed phrase wherever it occurs, with a fixed probability and a span score `margin` logits above
+    its no-answer score."""
 
-    def __init__(self, phrase: str, probability: float):
-        self.phrase, self.probability, self.passages = phrase, probability, None
+    def __init__(self, phrase: str, probability: float, margin: float = 5.0):
+        self.phrase, self.probability, self.margin, self.passages = phrase, probability, margin, None
 
     def read(self, question, passages, top_n=5, max_answer_chars=30):
         from qa.reader import ReaderResult, ReaderSpan
 
         self.passages = passages
         spans = tuple(
-            ReaderSpan(i, p.index(self.phrase), p.index(self.phrase) + len(self.phrase), self.phrase, 5.0)
+            ReaderSpan(i, p.index(self.phrase), p.index(self.phrase) + len(self.phrase), self.phrase, self.margin)
             for i, p in enumerate(passages)
             if self.phrase in p
         )
@@ -127,6 +128,16 @@ def test_a_sure_number_does_not_wait_for_the_reader(fake_embedder):
 def test_unsure_reader_does_not_make_an_answer(fake_embedder):
     answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("孙磊", 0.2))
     assert not answerer.answer("大连市的市长是谁？").found
+
+
+def test_reader_span_barely_surer_than_no_answer_is_not_an_answer(fake_embedder):
+    question = "这条道路带来了什么好处？"
+    sure = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("往返节约了1个小时", 0.99, NULL_MARGIN))
+    doubted = Answerer.from_texts(
+        TEXTS, embedder=fake_embedder, reader=FakeReader("往返节约了1个小时", 0.99, NULL_MARGIN - 0.5)
+    )
+    assert sure.answer(question).found
+    assert not doubted.answer(question).found
 
 
 def test_reader_span_of_the_wrong_kind_is_not_an_answer(fake_embedder):
