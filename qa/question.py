@@ -219,6 +219,8 @@ def _tags(text: str) -> tuple[tuple[str, str], ...]:
 # Question words that stand where the answer would stand in a statement ("下足了什么功夫" ~ "下足了“绣花”功夫").
 _WH_RE = re.compile(r"什么样的|什么|哪一[个种类项位家年天]|哪[个种类项位家些几里儿年天]|哪|谁|多少|几[个处名人位项条座所家支场件次栋户类批]?|何")
 _ENTITY_FLAGS = {"ns", "nr", "nrfg", "nrt", "nt", "nz"}
+# One-character function words that jieba's HMM glues to the end of a name it does not know (`_entities`).
+_GLUED_FUNCTION_CHARS = frozenset("是才不有会在也都就又还被把将对和与为了的得地说")
 # The last word of an institution's name: jieba cuts 大连工匠学院 into common nouns (工匠 | 学院), which make a name
 # together (see `_institutions`).
 _INSTITUTION_END_RE = re.compile(r"(?:学院|大学|学校|公司|集团|中心|委员会|医院|银行|协会)$")
@@ -238,14 +240,30 @@ def _entities(text: str, tagged: tuple[tuple[str, str], ...]) -> tuple[str, ...]
     """
     quoted = re.findall(r"“([^“”]{2,})”", text)
     # jieba's dictionary tags many abstract nouns in -化 (-isation) as person names (智能化, 公开化, 单一化): no names.
-    found = [
-        word
-        for word, flag in tagged
-        if (flag in _ENTITY_FLAGS and len(word) > 1 and not (flag == "nr" and word.endswith("化")))
-        or re.fullmatch(r"\d+(?:\.\d+)?", word)
-    ]
+    found = []
+    for word, flag in tagged:
+        if re.fullmatch(r"\d+(?:\.\d+)?", word):
+            found.append(word)
+        elif flag in _ENTITY_FLAGS and not (flag == "nr" and word.endswith("化")):
+            name = _without_glued_function_word(word)
+            if len(name) > 1:
+                found.append(name)
     found += _institutions(tagged)
     return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
+
+
+def _without_glued_function_word(word: str) -> str:
+    """A name that jieba's HMM made up (no word of its dictionary) without the function word it glued to its end
+    (CMRC trial: 呋塞米会 | 导致, 锦地罗不 | 需要, 巴利 | 冈是 | 哪国): the paragraph says 呋塞米, not 呋塞米会.
+
+    >>> _without_glued_function_word("呋塞米会"), _without_glued_function_word("社会"), _without_glued_function_word("孙磊")
+    ('呋塞米', '社会', '孙磊')
+    """
+    import jieba
+
+    if word[-1] in _GLUED_FUNCTION_CHARS and not jieba.dt.FREQ.get(word):
+        return word[:-1]
+    return word
 
 
 def _institutions(tagged: tuple[tuple[str, str], ...]) -> list[str]:
