@@ -140,6 +140,13 @@ def test_reader_span_barely_surer_than_no_answer_is_not_an_answer(fake_embedder)
     assert not doubted.answer(question).found
 
 
+def test_an_english_question_is_not_held_to_the_null_margin(fake_embedder):
+    reader = FakeReader("往返节约了1个小时", 0.99, NULL_MARGIN - 0.5)
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=reader)
+    result = answerer.answer("What benefit did this road bring?")  # only the reader finds it
+    assert result.text == "往返节约了1个小时" and result.method == "reader"
+
+
 def test_reader_span_of_the_wrong_kind_is_not_an_answer(fake_embedder):
     answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=FakeReader("1个小时", 0.99))
     assert not answerer.answer("渤海大道全长多少公里？").found
