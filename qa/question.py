@@ -261,9 +261,10 @@ def _without_glued_function_word(word: str) -> str:
     """
     import jieba
 
-    if word[-1] in _GLUED_FUNCTION_CHARS and not jieba.dt.FREQ.get(word):
-        return word[:-1]
-    return word
+    if word[-1] not in _GLUED_FUNCTION_CHARS:
+        return word
+    jieba.initialize()  # the dictionary is loaded on first use; before that every word would look made up
+    return word if jieba.get_FREQ(word) else word[:-1]
 
 
 def _institutions(tagged: tuple[tuple[str, str], ...]) -> list[str]:
