@@ -68,16 +68,27 @@ def _git(*args: str) -> str | None:
 
 
 def _machine() -> str:
-    cpu = platform.processor()
+    model, _ = cpu()
+    return (f"{platform.system()} {platform.machine()}, {model or 'unknown CPU'}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}")
+
+
+def cpu() -> tuple[str, frozenset[str]]:
+    """The CPU's model name and feature flags (avx2, avx512_vnni…), from /proc/cpuinfo; elsewhere
+    platform.processor() and no flags, the best there is."""
+    model, flags = platform.processor(), frozenset()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = frozenset(value.split())
+            if model and flags:
                 break
     except OSError:
-        pass  # not Linux: platform.processor() is the best there is
-    return (f"{platform.system()} {platform.machine()}, {cpu or 'unknown CPU'}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}")
+        pass
+    return model, flags
 
 
 def build_report(

@@ -37,14 +37,11 @@ def first_answer_seconds(question: str) -> float:
 def cpu_description() -> str:
     """The CPU's model, core count and the vector instructions ONNX Runtime's kernels use: the figures depend on them
     (README, "Benchmark": the same code ran twice as fast on an AVX-512 machine as on an AVX2 one)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().splitlines() if ":" in line)
-        fields = {key.strip(): value.strip() for key, value in fields.items()}
-        model, flags = fields.get("model name", model), set(fields.get("flags", "").split())
+    from eval.report import cpu
+
+    model, flags = cpu()
     vector = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile") if flag in flags]
-    return f"{model}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
+    return f"{model or platform.machine()}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
 
 
 def main(argv: list[str] | None = None) -> int:
