@@ -18,12 +18,12 @@ TYPED_KINDS = frozenset({NUMBER, DATE, DURATION})
 
 # Counting words: what a count of things ends with ("11万户缴存职工" counts 职工). Measures (米, 元, 平方米) count nothing
 # (qa.labels reads the noun after a count only after these).
-COUNTING_UNITS = tuple("个户名家所处辆套座条栋项件支位人间台部批类场届只张本架艘")
+COUNTING_UNITS = tuple("个户名家所处辆套座条栋幢项件支位人间台部批类场届季只张本架艘")
 # Measure words and units that may follow 多少 / 几 in a question; the answer must carry a compatible one.
 UNITS = sorted(
     {*COUNTING_UNITS, *(
         "人次 万 亿 元 万元 亿元 平方米 万平方米 公里 千米 米 万户 次 吨 亩 年 岁 天 分钟 小时 倍 万人 万个 平方公里 厘米 "
-        "毫米 公斤 千克 公顷 立方米 册 万册 头 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 千瓦 万千瓦 升 毫升 克 "
+        "毫米 公斤 千克 公吨 公顷 立方米 册 万册 头 枚 颗 篇 首 匹 层 株 种 集 公分 英尺 英里 海里 英寸 光年 千瓦 万千瓦 升 毫升 克 "
         "级 公尺 平方公尺 公升 公克 呎 吋 美元 万美元 亿美元 欧元 英镑 日元 万日元 亿日元 日圆 万日圆 亿日圆 港元 港币 新台币 "
         "韩元 卢布 澳元 加元"
     ).split()},
@@ -48,6 +48,9 @@ ASKED_WORD_UNITS = {"钱": "元"}
 _MONEY_NAMED_RE = re.compile(
     r"(?:投资|资金|金额|总额|奖金|经费|费用|预算|成本|工资|补贴|罚款)(?:总额|总计)?(?:是|为|有|达到|达|约为|约)?(?:多少|几)(?![\u4e00-\u9fff])"
 )
+# An age asked without 岁 ("家铉翁多大年龄") is answered in 岁 (八十多岁), as 几岁 is; not 年龄是多少, which a star
+# cluster has too (in 年).
+_AGE_ASKED_RE = re.compile(r"年纪|岁数|多大年龄|年龄多大")
 # Units that count the same thing: "多少人参加" is answered by "近3000名".
 UNIT_EQUIVALENTS = {
     "人": {"人", "名", "人次", "位", "万人", "余人", "万名"},
@@ -61,7 +64,10 @@ UNIT_EQUIVALENTS = {
     "公尺": {"米", "公尺"},
     "个": {"个", "万个"},
     "户": {"户", "万户"},
-    LENGTH: {"米", "公里", "千米", "厘米", "毫米", "公分", "公尺", "英尺", "英里", "海里", "英寸", "呎", "吋", "km", "m", "cm", "mm", "ft", "mi"},
+    "栋": {"栋", "幢"},
+    "幢": {"栋", "幢"},
+    "吨": {"吨", "公吨"},
+    LENGTH: {"米", "公里", "千米", "厘米", "毫米", "公分", "公尺", "英尺", "英里", "海里", "英寸", "光年", "呎", "吋", "km", "m", "cm", "mm", "ft", "mi"},
 }
 # The words that ask when something happened; the event follows them ("是哪一年开始建设的", qa.labels).
 WHEN_ASKED_ZH = r"什么时候|何时|哪一?年|哪一?天|哪个月|几月|几号|几日|什么时间"
@@ -82,8 +88,8 @@ HEAD_ENDINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "小区": (("小区", "花园", "家园", "苑"), ()),
     "大学": (("大学",), ()),
     "学院": (("学院", "大学"), ()),
-    "公司": (("公司", "集团"), ()),
-    "集团": (("集团", "公司"), ()),
+    "公司": (("公司", "集团", "企业", "会社"), ()),  # 日本光荣株式会社
+    "集团": (("集团", "公司", "企业"), ()),
     "医院": (("医院",), ()),
     "幼儿园": (("幼儿园",), ()),
     "路": _ROAD_ENDINGS,
@@ -95,6 +101,9 @@ _HEADS_ALT_ZH = "|".join(sorted(HEAD_ENDINGS, key=len, reverse=True))  # longest
 _NAME_ASKED_ZH = r"的?(?:名字|名称)?(?:叫什么|是什么名字)"
 
 _PATTERNS_ZH: list[tuple[str, str]] = [
+    # A why-question, or one for a difference or a merit, asks for a statement, whatever it names: 为什么可以几个星期不喝水
+    # is no count, 为什么人们… asks for no person, 优点在哪 for no place (but 被称为什么 asks for a name, 为什么时候 for a time).
+    (PHRASE, r"(?<![称作叫])为什么(?!时候|时间)|为何|(?:优点|缺点|好处|差异|区别|不同之处|特点|特色)(?:是什么|在哪|在于|有哪些)"),
     (DURATION, r"多久|多长时间|多少时间|多少(分钟|小时|天|年)|几(分钟|个?小时|天|年)(?!级)"),
     (DATE, rf"{WHEN_ASKED_ZH}|哪个时间|日期|时间是"),
     (LIST, r"哪些|哪几|有什么(内容|措施|项目|举措)|包括什么|包括哪|分别是|分别为"),
@@ -106,7 +115,7 @@ _PATTERNS_ZH: list[tuple[str, str]] = [
     (PLACE, "(?:" + "|".join(head for head in HEAD_ENDINGS if head not in _BODY_HEADS) + ")" + _NAME_ASKED_ZH),
     (PERSON, r"谁|哪位|什么人|姓名|名字叫|叫什么名字"),
     (ORG, r"哪家|哪个(公司|单位|企业|部门|机构|学校|学院|集团|组织)|什么(公司|单位|企业|部门|机构|学校|学院|集团|组织)"),
-    (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区|街道|社区|小区|地方)"),
+    (PLACE, r"哪里|哪儿|什么地方|在哪|哪个(区|市|县|街道|社区|小区|城市|地方|省)|什么(区(?!别)|街道|社区|小区|地方)"),
     (NAMED, r"什么(计划|工程|项目|行动|活动|模式|品牌|称号|体系|口号|目标|理念|思想|机制|制度|政策|名称)|叫什么|称为什么|被称为|名称|什么称号"),
 ]
 # "How long is the tunnel?" asks for a length, "how long is the ride?" for a duration.
@@ -355,6 +364,8 @@ def _asked_unit(text: str, english: bool) -> str | None:
         return ASKED_WORD_UNITS["钱"] if _MONEY_ASKED_EN_RE.search(text) else None
     if _MONEY_NAMED_RE.search(text):
         return ASKED_WORD_UNITS["钱"]
+    if _AGE_ASKED_RE.search(text):
+        return "岁"
     match = re.search(r"(?:多少|几)(.{0,4})", text)
     if match is None:
         return None

@@ -32,12 +32,12 @@ _LATIN_UNIT = r"[A-Za-z]{1,3}[²³]?(?![A-Za-z])"  # 30km, 512MB, 1.6km²: a uni
 # The same after a space (1.601 km²), for common units only: "3 the" is no quantity.
 _SPACED_LATIN_UNIT = r" (?:km|cm|mm|m|kg|mg|ha|ft|mi|MB|GB|TB|Hz|kHz|MHz|GHz|kW|MW|mph)[²³]?(?![A-Za-z])"
 _QUANTITY = rf"{_DIGITS}(?:万|亿|千|百)?(?:余|多)?(?:%|(?:{_UNIT_ALT})|{_LATIN_UNIT}|{_SPACED_LATIN_UNIT})?"
-# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 15至20厘米, 100米至2,800米, ±10m, 第二位:
+# 近3000名, 4.5万个, 88%左右, 2864.16亿元, 1万余个, 30万人次以上, 800余支, 两千多名, 约十万港元, 15至20厘米, 100米至2,800米, ±10m, 第二位:
 # qualifiers, ranges (with or without a unit on their first number) and ordinals stay inside the span, and so does a
 # unit in Latin letters (30km). A ratio (1：7) is one number.
 NUMBER_RE = re.compile(
     rf"(?:近|约|逾|超过|超|共计|第|±)?(?:{_DIGITS}[:：]{_DIGITS}(?!\d)|(?:{_QUANTITY}(?:至|到|~|～|-|—))?{_QUANTITY}"
-    rf"|{_CN_DIGITS}(?:{_UNIT_ALT}))"
+    rf"|{_CN_DIGITS}(?:万|亿)?(?:多|余)?(?:{_UNIT_ALT}))"
     r"(?:左右|以上|多)?"
 )
 DATE_RE = re.compile(
@@ -66,6 +66,7 @@ _MONTH_RE = re.compile(r"\d{1,2}月|[一二三四五六七八九十]+月")
 _TIME_RE = re.compile(
     r"\d{1,4}年|[〇零一二三四五六七八九十百千]+年|世纪|年代|年间|时期|初期|中期|末期|元年|朝|[春夏秋冬]季|凌晨|清晨|早上|上午|中午|下午|傍晚|晚上|\d{1,2}[时点]"
     r"|\d{1,3}岁|[一二两三四五六七八九十]+岁|时候|平日|周末|早年|晚年|童年|少年时"
+    r"|[^\d\s]末$|[^\d\s]{2,}[时后]$"  # 唐末, 魏晋时, 太平洋战争结束后: a time named by what it ends or follows
 )
 # Kinds whose answer never runs over a clause break (see `fits_kind`); 、 joins names or numbers and is not one.
 _ONE_CLAUSE_KINDS = frozenset({NUMBER, DATE, DURATION, PERSON, PLACE, ORG})

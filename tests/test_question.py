@@ -50,6 +50,13 @@ def test_traditional_question_is_matched_in_simplified():
         ("坐地铁到中山广场要多久？", "duration"),
         ("路通了以后来回送货能省下多少时间？", "duration"),
         ("为什么居民不怕过冬了？", "phrase"),
+        ("弯角剑羚为什么可以几个星期不喝水？", "phrase"),  # why, not how many
+        ("为什么人们对夏威夷秧鸡容易产生混淆？", "phrase"),  # 为什么人…: no person asked
+        ("九龙巴士69M线的优点在哪？", "phrase"),  # a merit, not a place
+        ("雌性和雄性霍氏树懒有什么区别？", "phrase"),  # 区别 is no district
+        ("现在镇政府位于什么区域？", "place"),
+        ("区域广播也被称为什么？", "named"),  # 称为什么 asks for a name, not why
+        ("开播时播出的时间段为什么时候？", "date"),
         ("How many pocket parks did Dalian build in 2022?", "number"),
         ("When did the Bohai Avenue open to traffic?", "date"),
         ("Who is the deputy chief engineer of the tunnel company?", "person"),
@@ -68,7 +75,10 @@ def test_english_detection():
 
 @pytest.mark.parametrize(
     "asked, found, ok",
-    [("处", "处", True), ("人", "名", True), ("万户", "万户", True), ("户", "万户", True), ("公里", "处", False), ("个", None, False)],
+    [
+        ("处", "处", True), ("人", "名", True), ("万户", "万户", True), ("户", "万户", True), ("栋", "幢", True),
+        ("吨", "公吨", True), ("长度", "光年", True), ("公里", "处", False), ("个", None, False),
+    ],
 )
 def test_unit_compatibility(asked, found, ok):
     assert units_compatible(asked, found) is ok
@@ -101,6 +111,8 @@ def test_which_questions_name_the_kind_of_place_asked_for(question, head):
         ("张岩家住哪个小区？", "港湾隽景小区", True),
         ("张岩家住哪个小区？", "大连市", False),
         ("星海街位于哪里？", "大连市", True),  # no kind asked
+        ("这款游戏是哪家公司发行的？", "日本光荣株式会社", True),  # a company by another name
+        ("这款游戏是哪家公司发行的？", "大连市", False),
     ],
 )
 def test_answers_end_as_the_kind_asked_for(question, text, expected):
@@ -195,6 +207,14 @@ def test_a_question_names_what_the_answers_context_must_name(question, entities)
 def test_a_chinese_question_naming_a_sum_asks_for_one(question, unit):
     q = analyse_question(question, 300)
     assert (q.kind, q.unit) == ("number", unit)
+
+
+@pytest.mark.parametrize(
+    "question, unit",
+    [("李桂珍今年多大年纪？", "岁"), ("皇上放还时，家铉翁多大年龄？", "岁"), ("NGC 6231的年龄是多少？", None)],  # a star's age is in 年
+)
+def test_an_age_asked_without_sui_asks_for_one(question, unit):
+    assert analyse_question(question, 300).unit == unit
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,9 @@ def test_number_with_asked_unit():
         ("男女生比例约为1：7。", "1：7"),  # a ratio is one number
         ("婚礼耗资5亿日圆。", "5亿日圆"),
         ("体长约13公尺。", "约13公尺"),  # 公尺: metres, as Taiwan writes them
+        ("公司有两千多名员工。", "两千多名"),  # in Chinese numerals, with 多, 万 and a unit
+        ("制作费用约十万港元。", "约十万港元"),
+        ("年供水量为五千二百万公吨。", "五千二百万公吨"),
     ],
 )
 def test_numbers_keep_qualifiers_and_units(sentence, expected):
@@ -158,7 +161,11 @@ def test_date_questions_get_the_asked_precision(question, span, expected):
         ("九岁的一天", True),  # an age
         ("高二的时候", True),
         ("在平日早上", True),
-        ("四国征伐后", False),  # a time told by an event, not a time
+        ("四国征伐后", True),  # a time told by the event it follows, ends or falls in
+        ("太平洋战争结束后", True),
+        ("唐末", True),
+        ("魏晋时", True),
+        ("此后", False),  # a pointer to a time named elsewhere
         ("潘佩珠", False),
     ],
 )
