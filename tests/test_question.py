@@ -187,6 +187,10 @@ def test_an_english_question_carries_its_numbers_and_the_place_it_asks_for():
         ("孙磊毕业于哪所大学？", ("孙磊",)),  # the asked institution is no name of the question
         ("什么时候工匠学院建成？", ("工匠学院",)),
         ("为什么呋塞米会导致尿液量增加？", ("呋塞米",)),  # jieba's HMM word 呋塞米会, without the 会 it glued on
+        ("马良的哥哥是谁？", ("马良",)),  # jieba tags 哥哥 a place name (ns); LAC calls it a common noun
+        ("IFMIF的两个平行加速器的长度是多少？", ()),  # 长度 (ns) neither
+        ("为实现结算智能化，公积金管理中心建设了什么系统？", ("公积金管理中心",)),  # nor 智能化 (nr)
+        ("张凯在瓦轴集团担任什么职务？", ("张凯", "瓦轴集团")),  # names both call names stay
     ],
 )
 def test_a_question_names_what_the_answers_context_must_name(question, entities):
