@@ -37,7 +37,7 @@ class Choice:
     start: int
     end: int
     score: float
-    method: str  # "rules", "reader" or "rules+reader"
+    method: str  # "rules", "reader", "rules+reader" or "introduction" (`qa.roles`)
     fits: bool = True  # False: it answers something else than asked (qa.labels, fits_kind) and its score was cut
 
 

@@ -48,7 +48,7 @@ class Answer:
     evidence: list[Evidence]
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     notes: list[str] = field(default_factory=list)  # e.g. "question truncated to 500 characters"
-    method: str = ""  # which extractor produced the span ("rules", "reader", "")
+    method: str = ""  # which extractor produced the span ("rules", "reader", "rules+reader", "introduction", "")
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (tuples become lists)."""
