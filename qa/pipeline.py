@@ -21,8 +21,8 @@ from qa.keyword import KeywordIndex
 from qa.labels import LABEL_PENALTY, mislabelled
 from qa.question import DATE, DURATION, Question, analyse_question
 from qa.results import Answer, Evidence
-from qa.roles import answer_role
 from qa.retriever import Hit, HybridRetriever
+from qa.roles import answer_role
 from qa.rules import fits_kind
 from qa.settings import Settings
 from qa.support import Support
@@ -196,8 +196,8 @@ class Answerer:
         return q, terms, hits, ranked
 
     def _role_choice(self, q: Question) -> Choice | None:
-        """The corpus's introduction of the person the question asks about (`qa.roles`), when it asks who they are or
-        which post they hold; an introduction is a statement of the text, so it is answered with `ROLE_SCORE`."""
+        """The corpus's introduction of the person the question asks about (`qa.roles`), when it asks who they are,
+        what they work as or which post they hold; an introduction is a statement of the text: `ROLE_SCORE`."""
         # "Huang Weidong's job": the name without its possessive, which the glossary would not read as pinyin. Only
         # here: read so for every English question, it also let the reader answer one the article does not (What is
         # the name of Zhang Yan's daughter? -> a clause), for one right answer (tune split).
