@@ -4,8 +4,9 @@
 A question that asks who a named person is (孙磊是谁？, Who is Sun Lei?) is answered by the words before the name,
 back to the start of their clause; one that asks what they work as (王霞是做什么的？, What is Huang Weidong's job?) so
 too, when the title is a post (a resident, passenger or graduate holds none); one that asks for a post (黄伟东担任
-什么职务？, What position does Wang Xia hold?) by the title alone, when it is a post. The other names the question
-gives must be in the introduction: 孙磊在大连理工大学担任什么职务 is not answered by 大连湾海底隧道有限公司副总工程师.
+什么职务？, What position does Wang Xia hold?) by the title alone, when it is a post; one that asks where they work
+(孙磊就职于哪家公司？, Where does Wang Xia work?) by the words before the title, when it is a post and they end as the
+place or body asked for (哪个街道: 大魏家街道). The other names the question gives must be in the introduction: 孙磊在大连理工大学担任什么职务 is not answered by 大连湾海底隧道有限公司副总工程师.
 
 The span rules and the reader look for an answer of a kind (a name, a number, a phrase near the question's words); an
 introduction is none of these, and the reader was never trained on such questions: on the article's tune split they
@@ -20,16 +21,21 @@ from dataclasses import dataclass
 
 from qa.corpus import Corpus
 from qa.labels import ROLES
-from qa.question import Question
+from qa.question import Question, ends_as_asked
 
 # How a question asks who the person named just before is, what they work as (a post, told with its organisation) or
 # which post they hold (in an organisation: the title alone).
 _WHO_ASKED_ZH = r"(?:是谁|是什么人|是什么身份|的身份是什么)"
 _JOB_ASKED_ZH = r"(?:是做什么的|是干什么的|是做什么工作的|做什么工作|从事什么工作|从事什么职业|是什么职业)"
 _POST_ASKED_ZH = r"(?:在[^，,？?]{2,30}?)?(?:担任|任|的|是)?(?:什么|哪个|何)?(?:职务|职位|头衔|官职)"
+_WORKPLACE_ASKED_ZH = (
+    r"(?:在哪(?:里|儿|一?[家个所])?(?:公司|单位|企业|街道|部门|机构|地方)?|就职于哪\S{0,3}|任职于哪\S{0,3}|在什么(?:公司|单位|地方))"
+    r"(?:工作|上班|任职|就职)?[？?]?$"
+)
 _WHO_ASKED_EN = re.compile(r"^who (?:is|was) [a-z]+(?: [a-z]+){0,2}\W*$")  # the name alone: not "who is Sun Lei's boss"
 _JOB_ASKED_EN = re.compile(r"\b(?:job|occupation|profession|work as)\b|^what does .+ do\b")
 _POST_ASKED_EN = re.compile(r"\b(?:position|post|title)\b")
+_WORKPLACE_ASKED_EN = re.compile(r"^where does .+ work\b|^(?:which|what) (?:company|organi[sz]ation|unit|employer) does .+ work (?:for|at|in)\b|^who does .+ work for\b")
 # Titles that name no post: 孙晋在公司担任什么职务 is not answered by 乘客.
 NOT_POSTS = frozenset({"居民", "村民", "市民", "乘客", "学生", "毕业生"})
 _TITLE_END_RE = re.compile("(?:副)?(?:" + "|".join(ROLES) + ")$")
@@ -72,8 +78,9 @@ def introductions(corpus: Corpus, name: str) -> list[Introduction]:
 
 
 # What a question asks of a person: who they are (the introduction), what they work as (the introduction, if its
-# title is a post) or which post they hold (the title, if it is a post).
-WHO, JOB, POST = "who", "job", "post"
+# title is a post), which post they hold (the title, if it is a post) or where they work (the introduction before the
+# title, if the title is a post and it ends as the place or body asked for).
+WHO, JOB, POST, WORKPLACE = "who", "job", "post", "workplace"
 
 
 def answer_role(corpus: Corpus, question: Question, names: list[tuple[str, ...]]) -> tuple[int, int, int] | None:
@@ -96,6 +103,11 @@ def answer_role(corpus: Corpus, question: Question, names: list[tuple[str, ...]]
             continue  # 孙磊在大连理工大学担任什么职务: not where the text introduces him
         if asked != WHO and source[intro.title_start : intro.end].removeprefix("副") in NOT_POSTS:
             continue
+        if asked == WORKPLACE:
+            workplace = source[intro.start : intro.title_start]
+            if workplace and ends_as_asked(question, workplace):
+                return intro.row, intro.start, intro.title_start
+            continue
         return intro.row, intro.title_start if asked == POST else intro.start, intro.end
     return None
 
@@ -104,10 +116,10 @@ def _asked(question: Question, person: tuple[str, ...]) -> str | None:
     """WHO, JOB or POST: what the question asks of `person`; None when it asks none of them."""
     if question.english:
         text = question.simplified.lower()
-        patterns = ((POST, _POST_ASKED_EN), (JOB, _JOB_ASKED_EN), (WHO, _WHO_ASKED_EN))
+        patterns = ((POST, _POST_ASKED_EN), (WORKPLACE, _WORKPLACE_ASKED_EN), (JOB, _JOB_ASKED_EN), (WHO, _WHO_ASKED_EN))
         return next((asked for asked, pattern in patterns if pattern.search(text)), None)
     for name in person:
-        for asked, pattern in ((POST, _POST_ASKED_ZH), (JOB, _JOB_ASKED_ZH), (WHO, _WHO_ASKED_ZH)):
+        for asked, pattern in ((POST, _POST_ASKED_ZH), (WORKPLACE, _WORKPLACE_ASKED_ZH), (JOB, _JOB_ASKED_ZH), (WHO, _WHO_ASKED_ZH)):
             if re.search(re.escape(name) + pattern, question.simplified):
                 return asked
         if re.search(rf"(?:^|[，,])谁是{re.escape(name)}[？?]?$", question.simplified):

@@ -53,6 +53,10 @@ def test_an_introduction_runs_from_the_clause_start_to_the_name(corpus):
         ("孙磊和黄伟东是谁？", None),  # two people: not one introduction
         ("大连湾海底隧道有限公司副总工程师是谁？", None),  # asks for a name: the span rules' and the reader's work
         ("孙磊说隧道通车后要多久？", None),
+        ("孙磊就职于哪家公司？", "大连湾海底隧道有限公司"),  # where they work: the words before the title
+        ("黄伟东在哪里上班？", "大连三友电器设备有限公司"),
+        ("黄伟东在哪个街道工作？", None),  # a company is no sub-district
+        ("孙晋在哪里上班？", None),  # a passenger: the span rules and the reader read 我在中山广场上班
     ],
 )
 def test_what_a_question_asks_of_a_person(corpus, question, expected):
@@ -63,8 +67,10 @@ def test_an_english_question_names_the_person_in_chinese(corpus):
     assert answered(corpus, "Who is Sun Lei?", [("孙磊",)]) == "大连湾海底隧道有限公司副总工程师"
     assert answered(corpus, "What position does Huang Weidong hold?", [("黄伟东",)]) == "总经理"
     assert answered(corpus, "What is Huang Weidong's job?", [("黄伟东",)]) == "大连三友电器设备有限公司总经理"
-    assert answered(corpus, "Where does Sun Lei work?", [("孙磊",)]) is None  # asks no role
+    assert answered(corpus, "Where does Sun Lei live?", [("孙磊",)]) is None  # asks no role
     assert answered(corpus, "Who is Sun Lei's boss?", [("孙磊",)]) is None  # asks about someone else
+    assert answered(corpus, "Which company does Sun Lei work for?", [("孙磊",)]) == "大连湾海底隧道有限公司"
+    assert answered(corpus, "Where does Sun Lei work?", [("孙磊",)]) == "大连湾海底隧道有限公司"
 
 
 @pytest.mark.model
@@ -74,6 +80,7 @@ def test_an_english_question_names_the_person_in_chinese(corpus):
         ("孙磊是谁？", "大连湾海底隧道有限公司副总工程师"),
         ("王霞担任什么职务？", "副主任"),
         ("What is Huang Weidong's job?", "大连三友电器设备有限公司总经理"),  # the possessive read off the pinyin name
+        ("Where does Wang Xia work?", "大魏家街道"),
     ],
 )
 def test_the_article_introduces_its_people(answerer, article, question, expected):
