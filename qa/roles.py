@@ -23,8 +23,8 @@ from qa.corpus import Corpus
 from qa.labels import ROLES
 from qa.question import Question, ends_as_asked
 
-# How a question asks who the person named just before is, what they work as (a post, told with its organisation) or
-# which post they hold (in an organisation: the title alone).
+# How a question asks who the person named just before is, what they work as, which post they hold (in an
+# organisation) or where they work.
 _WHO_ASKED_ZH = r"(?:是谁|是什么人|是什么身份|的身份是什么)"
 _JOB_ASKED_ZH = r"(?:是做什么的|是干什么的|是做什么工作的|做什么工作|从事什么工作|从事什么职业|是什么职业)"
 _POST_ASKED_ZH = r"(?:在[^，,？?]{2,30}?)?(?:担任|任|的|是)?(?:什么|哪个|何)?(?:职务|职位|头衔|官职)"
@@ -35,7 +35,10 @@ _WORKPLACE_ASKED_ZH = (
 _WHO_ASKED_EN = re.compile(r"^who (?:is|was) [a-z]+(?: [a-z]+){0,2}\W*$")  # the name alone: not "who is Sun Lei's boss"
 _JOB_ASKED_EN = re.compile(r"\b(?:job|occupation|profession|work as)\b|^what does .+ do\b")
 _POST_ASKED_EN = re.compile(r"\b(?:position|post|title)\b")
-_WORKPLACE_ASKED_EN = re.compile(r"^where does .+ work\b|^(?:which|what) (?:company|organi[sz]ation|unit|employer) does .+ work (?:for|at|in)\b|^who does .+ work for\b")
+_WORKPLACE_ASKED_EN = re.compile(
+    r"^where does .+ work\b|^who does .+ work for\b"
+    r"|^(?:which|what) (?:company|organi[sz]ation|unit|employer) does .+ work (?:for|at|in)\b"
+)
 # Titles that name no post: 孙晋在公司担任什么职务 is not answered by 乘客.
 NOT_POSTS = frozenset({"居民", "村民", "市民", "乘客", "学生", "毕业生"})
 _TITLE_END_RE = re.compile("(?:副)?(?:" + "|".join(ROLES) + ")$")
@@ -81,11 +84,13 @@ def introductions(corpus: Corpus, name: str) -> list[Introduction]:
 # title is a post), which post they hold (the title, if it is a post) or where they work (the introduction before the
 # title, if the title is a post and it ends as the place or body asked for).
 WHO, JOB, POST, WORKPLACE = "who", "job", "post", "workplace"
+_ASKED_ZH = ((POST, _POST_ASKED_ZH), (WORKPLACE, _WORKPLACE_ASKED_ZH), (JOB, _JOB_ASKED_ZH), (WHO, _WHO_ASKED_ZH))
+_ASKED_EN = ((POST, _POST_ASKED_EN), (WORKPLACE, _WORKPLACE_ASKED_EN), (JOB, _JOB_ASKED_EN), (WHO, _WHO_ASKED_EN))
 
 
 def answer_role(corpus: Corpus, question: Question, names: list[tuple[str, ...]]) -> tuple[int, int, int] | None:
-    """(row, start, end) of the answer to a question about who a person is, what they work as or which post they
-    hold, or None when `question` asks no such thing of one person the corpus introduces. `names`: the Chinese words
+    """(row, start, end) of the answer to a question about who a person is, what they work as, which post they hold
+    or where they work, or None when `question` asks no such thing of one person the corpus introduces. `names`: the Chinese words
     of each name of an English question (`qa.crosslingual.Glossary.names`); a Chinese question's are its entities."""
     candidates = [(name,) for name in question.entities] if not question.english else names
     introduced = [(words, [i for word in words for i in introductions(corpus, word)]) for words in candidates]
@@ -113,13 +118,13 @@ def answer_role(corpus: Corpus, question: Question, names: list[tuple[str, ...]]
 
 
 def _asked(question: Question, person: tuple[str, ...]) -> str | None:
-    """WHO, JOB or POST: what the question asks of `person`; None when it asks none of them."""
+    """WHO, JOB, POST or WORKPLACE: what the question asks of `person` (the first that fits, in that order of
+    patterns: 孙磊在哪家单位担任什么职务 asks for a post); None when it asks none of them."""
     if question.english:
         text = question.simplified.lower()
-        patterns = ((POST, _POST_ASKED_EN), (WORKPLACE, _WORKPLACE_ASKED_EN), (JOB, _JOB_ASKED_EN), (WHO, _WHO_ASKED_EN))
-        return next((asked for asked, pattern in patterns if pattern.search(text)), None)
+        return next((asked for asked, pattern in _ASKED_EN if pattern.search(text)), None)
     for name in person:
-        for asked, pattern in ((POST, _POST_ASKED_ZH), (WORKPLACE, _WORKPLACE_ASKED_ZH), (JOB, _JOB_ASKED_ZH), (WHO, _WHO_ASKED_ZH)):
+        for asked, pattern in _ASKED_ZH:
             if re.search(re.escape(name) + pattern, question.simplified):
                 return asked
         if re.search(rf"(?:^|[，,])谁是{re.escape(name)}[？?]?$", question.simplified):
