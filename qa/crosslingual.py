@@ -164,16 +164,19 @@ class Glossary:
     def names(self, question: str) -> list[tuple[str, ...]]:
         """The Chinese words of each name in an English question: the terms all of whose words are capitalised there
         (not the first word of the question), by their translations in the corpus, or else the names CC-CEDICT gives
-        them elsewhere (`names_elsewhere`); terms with neither are left out.
+        them elsewhere (`names_elsewhere`); terms with neither are left out. A possessive is read off the name
+        ("Huang Weidong's job": 黄伟东); `translate` keeps it, as the reader's question and retrieval read the words.
 
         >>> Glossary({"渤海", "大道", "孙磊"}).names("Who is the chief engineer of Bohai Avenue in Shenyang?")
         [('渤海',), ('大道',), ('沈阳', '沈阳市')]
+        >>> Glossary({"孙", "磊", "孙磊"}).names("What is Sun Lei's job?")
+        [('孙磊',)]
         """
         capitalised = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", question.strip())}
         named = [
             words or self.names_elsewhere(term)
-            for term, words in self.translate(question)
-            if set(term.replace("'s", "").split()) <= capitalised
+            for term, words in self.translate(question.replace("'s ", " "))
+            if set(term.split()) <= capitalised
         ]
         return [words for words in named if words]
 

@@ -198,11 +198,7 @@ class Answerer:
     def _role_choice(self, q: Question) -> Choice | None:
         """The corpus's introduction of the person the question asks about (`qa.roles`), when it asks who they are,
         what they work as or which post they hold; an introduction is a statement of the text: `ROLE_SCORE`."""
-        # "Huang Weidong's job": the name without its possessive, which the glossary would not read as pinyin. Only
-        # here: read so for every English question, it also let the reader answer one the article does not (What is
-        # the name of Zhang Yan's daughter? -> a clause), for one right answer (tune split).
-        names = self.glossary.names(q.text.replace("'s ", " ")) if q.english else []
-        found = answer_role(self.corpus, q, names)
+        found = answer_role(self.corpus, q, self.glossary.names(q.text) if q.english else [])
         if found is None:
             return None
         row, start, end = found
