@@ -130,12 +130,12 @@ class Spanned:
 
 # Title marks and brackets never split a sentence, but an answer keeps them matched as it keeps quotes matched.
 TITLE_PAIRS = {"《": "》", "【": "】", "[": "]"}
-_SPAN_PAIRS = {**PAIRS, **TITLE_PAIRS}
-_SPAN_OPENERS = {closer: opener for opener, closer in _SPAN_PAIRS.items()}
+SPAN_PAIRS = {**PAIRS, **TITLE_PAIRS}
+_SPAN_OPENERS = {closer: opener for opener, closer in SPAN_PAIRS.items()}
 # The pairs a span may not start inside (`_after_unmatched_closer`): not the ASCII ones nor ‘ ’, whose closer is as
 # often an apostrophe (Rock’n’Roll) or a list's "1)".
-_CJK_OPENERS = frozenset(opener for opener in _SPAN_PAIRS if not opener.isascii() and opener != "‘")
-_CJK_CLOSERS = frozenset(_SPAN_PAIRS[opener] for opener in _CJK_OPENERS)
+_CJK_OPENERS = frozenset(opener for opener in SPAN_PAIRS if not opener.isascii() and opener != "‘")
+_CJK_CLOSERS = frozenset(SPAN_PAIRS[opener] for opener in _CJK_OPENERS)
 # Punctuation that ends a clause, never an answer.
 _SPAN_EDGE_PUNCTUATION = frozenset(FULL_STOPS + ASCII_STOPS + "，、：,.:…—")
 
@@ -163,7 +163,7 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
         while end > start and (text[end - 1].isspace() or text[end - 1] in _SPAN_EDGE_PUNCTUATION):
             end -= 1
         span = text[start:end]
-        if start < end and span[0] in _SPAN_PAIRS and _SPAN_PAIRS[span[0]] not in span:
+        if start < end and span[0] in SPAN_PAIRS and SPAN_PAIRS[span[0]] not in span:
             start += 1
         if start < end and span[-1] in _SPAN_OPENERS and _SPAN_OPENERS[span[-1]] not in span:
             end -= 1

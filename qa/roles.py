@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from qa.corpus import Corpus
+from qa.document import FULL_STOPS, SPAN_PAIRS
 from qa.labels import ROLES
 from qa.question import Question, ends_as_asked
 
@@ -43,7 +44,9 @@ _WORKPLACE_ASKED_EN = re.compile(
 NOT_POSTS = frozenset({"居民", "村民", "市民", "乘客", "学生", "毕业生"})
 _TITLE_END_RE = re.compile("(?:副)?(?:" + "|".join(ROLES) + ")$")
 # Where an introduction starts: after a clause break, a quotation mark, a bracket or a space (本报讯 记者吕丽报道).
-_INTRODUCTION_START_RE = re.compile(r"[，。！？；：、“”‘’《》（）()\s]")
+_INTRODUCTION_START_RE = re.compile(
+    "[" + re.escape(FULL_STOPS + "，、：" + "".join(opener + closer for opener, closer in SPAN_PAIRS.items())) + r"\s]"
+)
 
 
 @dataclass(frozen=True)
