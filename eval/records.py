@@ -44,6 +44,7 @@ class Record:
     evidence: tuple[EvidenceRef, ...]
     timings: Mapping[str, float]  # seconds per stage, as the answerer reported them
     wall_s: float  # seconds around the whole `answer()` call, measured by the runner
+    why: tuple[tuple[str, float], ...] = ()  # the verifier's strongest feature contributions to `score`
 
     def to_dict(self) -> dict:
         """A JSON-ready dict."""

@@ -17,6 +17,9 @@ from eval.runner import Run, records_by_split
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 EXAMPLES_PER_ERROR = 3
+# Sets this small list every error with the verifier's strongest reasons; larger ones EXAMPLES_PER_ERROR of each kind.
+EVERY_ERROR_UP_TO = 1000
+WHY_SHOWN = 4  # feature contributions listed per error
 CHANGES_LISTED = 30  # better / worse questions listed in the Markdown (the JSON keeps them all)
 HEADLINE = (  # (key, label, is a fraction shown as a percentage)
     ("questions", "questions", False),
@@ -56,7 +59,21 @@ def environment() -> dict:
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "git_commit": None if commit is None else commit + (" (with uncommitted changes)" if dirty else ""),
         "machine": _machine(),
+        "verifier": _verifier(),
     }
+
+
+def _verifier() -> dict | None:
+    """How the shipped answer verifier was fitted and where its operating point lies (qa/data/verifier.json)."""
+    from qa.verify.verifier import VERIFIER_FILE
+
+    try:
+        data = json.loads(VERIFIER_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    record = data.get("provenance", {})
+    keys = ("operating_point", "out_of_fold", "questions", "candidates", "commit", "date")
+    return {"threshold": data.get("threshold"), **{key: record.get(key) for key in keys}}
 
 
 def _git(*args: str) -> str | None:
@@ -149,9 +166,10 @@ def _errors(records: tuple[Record, ...], threshold: float) -> dict:
     examples = {
         category: [
             {"id": r.id, "question": r.question, "answers": list(r.answers),
-             "prediction": r.prediction if metrics.answered(r, threshold) else "", "score": r.score}
+             "prediction": r.prediction if metrics.answered(r, threshold) else "", "score": r.score,
+             "why": [list(pair) for pair in r.why[:WHY_SHOWN]]}
             for r in records if categories[r.id] == category
-        ][:EXAMPLES_PER_ERROR]
+        ][: None if len(records) <= EVERY_ERROR_UP_TO else EXAMPLES_PER_ERROR]
         for category in metrics.ERROR_CATEGORIES if counts[category]
     }
     return {"counts": {c: counts[c] for c in metrics.ERROR_CATEGORIES}, "examples": examples}
@@ -274,6 +292,8 @@ def render_markdown(report: dict) -> str:
     lines += ["", "`wall` is the whole `answer()` call timed by the runner; the other stages come from "
               "`Answer.timings`."]
     lines += ["", "## Threshold sweep", ""] + _sweep(meta, figures)
+    if meta.get("verifier"):
+        lines += ["", "## The answer verifier's operating point", ""] + _operating_point(meta["verifier"])
     lines += ["", "## By kind (own threshold, all questions run)", ""]
     lines += _table(["kind", "questions", "answerable", "EM", "F1"], [
         [kind, str(v["questions"]), str(v["answerable"]), _pct(v["em"]), _pct(v["f1"])]
@@ -328,6 +348,26 @@ def _sweep(meta: dict, figures: dict) -> list[str]:
     return lines
 
 
+def _operating_point(verifier: dict) -> list[str]:
+    point = verifier.get("operating_point") or {}
+    held_out = (verifier.get("out_of_fold") or {}).get("article_tune") or {}
+    lines = [
+        f"The verifier (`qa fit-verifier`, fitted on {verifier.get('questions')} tuning questions at commit "
+        f"{str(verifier.get('commit'))[:7]}) answers with the best candidate whose probability of being right is at "
+        f"least **{verifier.get('threshold')}**. That threshold maximises expected F1 for a mix of "
+        f"{point.get('mix', '?')} questions (the article's tune split reweighted to it), with NoAns accuracy on the "
+        f"tune split's unanswerable questions at least {point.get('noans_floor', '?')} %.",
+        "",
+    ]
+    if held_out:
+        lines += _table(["out of fold, article tune split", "HasAns EM", "HasAns F1", "NoAns", "expected F1"], [[
+            f"{held_out.get('questions')} questions", *(str(held_out.get(k)) for k in
+                                                        ("hasans_em", "hasans_f1", "noans", "expected_f1"))]])
+        lines += ["", "Out of fold: each question scored by a verifier fitted without it. The tune rows of this "
+                  "report are in-sample; the report split was never used."]
+    return lines
+
+
 def _errors_md(errors: dict) -> list[str]:
     lines = _table(["category", "count"], [[c, str(n)] for c, n in errors["counts"].items()])
     for category, examples in errors["examples"].items():
@@ -335,7 +375,9 @@ def _errors_md(errors: dict) -> list[str]:
         for e in examples:
             gold = " / ".join(e["answers"]) or "(none)"
             shown = e["prediction"] or "(abstained)"
-            lines.append(f"- `{e['id']}` {e['question']} — gold: {gold} — system: {shown} (score {e['score']:.2f})")
+            why = "; ".join(f"{name} {value:+.2f}" for name, value in e.get("why", []))
+            lines.append(f"- `{e['id']}` {e['question']} — gold: {gold} — system: {shown} (score {e['score']:.2f})"
+                         + (f" — why: {why}" if why else ""))
     return lines
 
 

@@ -124,6 +124,7 @@ def make_record(item: EvalItem, answer: Any, wall_s: float) -> Record:
         retrieval_known=retrieval_known,
         gold_rank=metrics.gold_rank(evidence, item.evidence_spans) if retrieval_known else None,
         evidence=evidence, timings=dict(answer.timings), wall_s=wall_s,
+        why=tuple((name, float(value)) for name, value in getattr(answer, "why", ())),
     )
 
 

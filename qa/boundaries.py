@@ -10,8 +10,8 @@
 - `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
   marks (702个 in 702个村全部完成“大党委”组建); for a place question, the place after the words that say someone
   lives there (老虎滩附近 in 家住在老虎滩附近).
-`completes` picks the one for the question's kind. `qa.combine.choose` and `qa.pipeline` read them; `qa.labels` says
-whether a span answers what was asked at all.
+`completes` picks the one for the question's kind; the verifier reads it as a feature (`completes_rules_name`), and
+`typed_core` proposes the core of a reader span as a candidate of its own (`qa.verify.candidates`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,20 @@ def _format(result) -> str:
     return "\n".join(lines)
 
 
+def _explanation(answerer, question: str, shown: int = 3) -> str:
+    """The verifier's view of a question: its threshold and the best candidates with their strongest features."""
+    _, judged = answerer.judge(question)
+    lines = [f"判断依据 (verifier, threshold {answerer.threshold:.2f}):"]
+    if not judged:
+        lines.append("  no candidate span")
+    for rank, j in enumerate(judged[:shown], start=1):
+        lines.append(f"  {rank}. {j.candidate.text}  [{j.candidate.method}]  P(right) = {j.verdict.probability:.3f}")
+        lines.extend(
+            f"       {value:+.2f}  {name} = {j.features[name]:.3g}" for name, value in j.verdict.strongest()
+        )
+    return "\n".join(lines)
+
+
 def _ask(args: argparse.Namespace) -> int:
     from qa.pipeline import Answerer
 
@@ -44,6 +58,8 @@ def _ask(args: argparse.Namespace) -> int:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
             print(_format(result))
+            if args.explain:
+                print(_explanation(answerer, question))
             if len(questions) > 1:
                 print()
     return status
@@ -75,18 +91,24 @@ def main(argv: list[str] | None = None) -> int:
         from training.reader import main as train_main
 
         return train_main(argv[1:])
+    if argv and argv[0] == "fit-verifier":
+        from training.verifier import main as fit_main
+
+        return fit_main(argv[1:])
 
     parser = argparse.ArgumentParser(prog="qa", description="Questions and answers about the Dalian livelihood article.")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer a question (or one question per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
     ask.add_argument("--json", action="store_true", help="print the structured answer as JSON")
+    ask.add_argument("--explain", action="store_true", help="also print the verifier's best candidates and why")
     ask.set_defaults(run=_ask)
     index = commands.add_parser("index", help="build the sentence index (or rebuild it with --force)")
     index.add_argument("--force", action="store_true", help="rebuild even when the index matches")
     index.set_defaults(run=_index)
     commands.add_parser("eval", help="run an evaluation set (see `qa eval --help`)")
     commands.add_parser("train-reader", help="train the extractive reader (see `qa train-reader --help`)")
+    commands.add_parser("fit-verifier", help="fit the answer verifier (see `qa fit-verifier --help`)")
     args = parser.parse_args(argv)
     try:
         return args.run(args)

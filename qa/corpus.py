@@ -99,6 +99,33 @@ class Corpus:
             passages.append(JoinedPassage("".join(texts), tuple(group), starts, ends))
         return passages
 
+    def joined_paragraphs(self, rows: list[int], budget: int) -> list[JoinedPassage]:
+        """The whole paragraphs (units) of `rows`, best row first while their characters fit `budget` (the first
+        always), joined as `joined_passages` joins sentences: the reader reads the answer's sentence in its context."""
+        chosen: list[int] = []
+        seen: set[tuple[str, int]] = set()
+        size = 0
+        for row in rows:
+            document = self.rows[row].document
+            key = (document.doc_id, self.rows[row].sentence.unit)
+            if key in seen:
+                continue
+            unit_rows = self._unit_rows[key]
+            length = sum(len(self.rows[r].sentence.text) for r in unit_rows)
+            if chosen and size + length > budget:
+                continue
+            seen.add(key)
+            chosen += unit_rows
+            size += length
+        return self.joined_passages(chosen)
+
+    @functools.cached_property
+    def _unit_rows(self) -> dict[tuple[str, int], list[int]]:
+        by_unit: dict[tuple[str, int], list[int]] = {}
+        for index, row in enumerate(self.rows):
+            by_unit.setdefault((row.document.doc_id, row.sentence.unit), []).append(index)
+        return by_unit
+
     def idf(self, word: str) -> float:
         """Inverse sentence frequency of `word` (substring match, so segmentation differences do not matter).
 

@@ -94,6 +94,21 @@ class Spanned:
             done += e - s
         raise AssertionError("pieces do not add up to text")  # unreachable while the invariant holds
 
+    def text_offset(self, source: int) -> int:
+        """The offset in `text` of source offset `source` (the inverse of `source_offset`); a source offset between two
+        pieces maps to the start of the next one.
+
+        >>> s = Sentence(index=0, unit=0, text="大连市共完成", pieces=((10, 13), (20, 23)))
+        >>> s.text_offset(20), s.text_offset(23), s.text_offset(13)
+        (3, 6, 3)
+        """
+        done = 0
+        for s, e in self.pieces:
+            if source < e or (source == e and (s, e) == self.pieces[-1]):
+                return done + max(0, source - s)
+            done += e - s
+        raise IndexError(f"source offset {source} is after the text's last piece")
+
     def source_span(self, i: int, j: int) -> Piece:
         """The source (start, end) of `text[i:j]`; it may enclose dropped characters, see `source_pieces`.
 

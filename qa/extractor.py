@@ -91,7 +91,7 @@ class RuleExtractor:
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
-        self._max_idf = corpus.idf("\u0000")  # the weight of a term the corpus never contains
+        self.max_idf = corpus.idf("\u0000")  # the weight of a term the corpus never contains
 
     def extract(self, question: Question, terms: Terms, hits: list[Hit]) -> list[Candidate]:
         """All candidates from the top sentences, best first."""
@@ -102,20 +102,20 @@ class RuleExtractor:
             shared = {
                 "dense": rescale(hit.dense_score, DENSE_FLOOR, DENSE_CEIL) if hit.dense_score is not None else 0.0,
                 "rank": 1.0 / (1.0 + rank),
-                "match": self._coverage(terms, row.sentence.text, context),
-                "missing": self._missing(terms, row.sentence.text + context),
+                "match": self.coverage(terms, row.sentence.text, context),
+                "missing": self.missing(terms, row.sentence.text + context),
                 "missing_entity": float(any(e not in row.sentence.text + context for e in question.entities)),
             }
             for read_row in self._readable(hit.row):
                 text = self.corpus.rows[read_row].sentence.text
-                positions = _term_positions(terms, text)
-                anchors = _anchors(question.slot, text)
+                positions = term_positions(terms, text)
+                slot_anchors = anchors(question.slot, text)
                 for span, quoted in self._spans(question, text):
                     if span.kind != PHRASE and (span.text in question.simplified or _is_term(span.text, terms)):
                         continue  # the question's own words are not its answer ("2022年" in "2022年…多少处")
                     features = dict(shared)
-                    features["proximity"] = _proximity(span, positions)
-                    features["slot"] = _slot_fit(span, *anchors)
+                    features["proximity"] = proximity(span, positions)
+                    features["slot"] = slot_fit(span, *slot_anchors)
                     features["quoted"] = float(quoted)
                     if span.kind == PHRASE and not quoted:
                         features["clause"] = 1.0
@@ -142,8 +142,8 @@ class RuleExtractor:
             typed = [(span, True) for span in quoted_spans(text)] + typed
         return typed
 
-    def _coverage(self, terms: Terms, sentence: str, paragraph: str) -> float:
-        weights = [self._weight(term) for term in terms]
+    def coverage(self, terms: Terms, sentence: str, paragraph: str) -> float:
+        weights = [self.weight(term) for term in terms]
         total = sum(weights)
         if total == 0:
             return 0.0
@@ -153,18 +153,23 @@ class RuleExtractor:
         )
         return covered / total
 
-    def _missing(self, terms: Terms, context: str) -> float:
-        absent = [self._weight(term) for term in terms if not any(a in context for a in term)]
-        return max(absent, default=0.0) / self._max_idf
+    def missing(self, terms: Terms, context: str) -> float:
+        absent = [self.weight(term) for term in terms if not any(a in context for a in term)]
+        return max(absent, default=0.0) / self.max_idf
 
-    def _weight(self, term: tuple[str, ...]) -> float:
+    def absent(self, terms: Terms) -> float:
+        """The relative IDF of the most specific question term that no sentence of the corpus holds."""
+        absent = [self.weight(term) for term in terms if all(self.corpus.sentence_frequency(a) == 0 for a in term)]
+        return max(absent, default=0.0) / self.max_idf
+
+    def weight(self, term: tuple[str, ...]) -> float:
         """IDF of the term's commonest reading; a term with no reading in the corpus gets the maximum weight."""
         if not term:
-            return self._max_idf
+            return self.max_idf
         return min(self.corpus.idf(alternative) for alternative in term)
 
 
-def _term_positions(terms: Terms, sentence: str) -> list[tuple[int, int]]:
+def term_positions(terms: Terms, sentence: str) -> list[tuple[int, int]]:
     return [
         (m.start(), m.end())
         for term in terms
@@ -178,7 +183,7 @@ def _is_term(text: str, terms: Terms) -> bool:
     return any(text == alternative for term in terms for alternative in term)
 
 
-def _anchors(slot: tuple[str, str] | None, sentence: str) -> tuple[int | None, int | None]:
+def anchors(slot: tuple[str, str] | None, sentence: str) -> tuple[int | None, int | None]:
     """Where the words left and right of the question word occur in the sentence: (end of left, start of right)."""
     if slot is None:
         return None, None
@@ -199,7 +204,7 @@ def _anchors(slot: tuple[str, str] | None, sentence: str) -> tuple[int | None, i
     return left_end, right_start
 
 
-def _slot_fit(span: Span, left_end: int | None, right_start: int | None) -> float:
+def slot_fit(span: Span, left_end: int | None, right_start: int | None) -> float:
     """0.5 for a span that starts where the question's left words end, 0.5 for one that ends where its right words begin."""
     fit = 0.0
     if left_end is not None and 0 <= span.start - left_end <= 2:
@@ -209,7 +214,7 @@ def _slot_fit(span: Span, left_end: int | None, right_start: int | None) -> floa
     return fit
 
 
-def _proximity(span: Span, positions: list[tuple[int, int]]) -> float:
+def proximity(span: Span, positions: list[tuple[int, int]]) -> float:
     """exp(-d / scale) for the distance d from the span to the nearest question word outside it."""
     outside = [max(0, s - span.end, span.start - e) for s, e in positions if not (span.start <= s and e <= span.end)]
     if not outside:

@@ -3,9 +3,8 @@
 The reader and the rules find a span of the right type near the question's words, and can be sure of it while the
 passage says it is something else: "大连湾海底隧道全长多少公里？" over "…设计时速60公里" (a speed, not a length), or
 "大魏家街道的主任是谁？" over "大魏家街道副主任王霞" (the deputy), or "…公司的董事长是谁？" over "…公司总经理黄伟东".
-Such a span does not answer the question; the pipeline multiplies its score by `LABEL_PENALTY`, which puts it below
-the default answer threshold whatever it was (a caller with a lower threshold still sees the scores ordered). Fifteen
-labels are read:
+Such a span likely does not answer the question; `mislabelled` is one feature of the answer verifier
+(`qa.verify.features.labelled_otherwise`), which weighs it against the others. Fifteen labels are read:
 
 - measures: a number that its own clause labels with a measure word (时速, 面积, 投资…) of another kind than the
   question's, named (全长) or asked (多长, how long);
@@ -46,8 +45,6 @@ from qa.question import (
 from qa.rules import DURATION_RE, unit_of
 from qa.text import is_cjk
 
-# The score of a mislabelled span is multiplied by this (as a question's missing name is, qa.combine.ENTITY_PENALTY).
-LABEL_PENALTY = 0.25
 
 # Measure words by what they measure; the words of one kind name the same measure ("全长" / "长度").
 MEASURES = {
@@ -433,8 +430,9 @@ def _other_counted(counted: str | None, unit: str | None, sentence: str, start: 
 
 
 def _same_counted(asked: str, noun: str) -> bool:
-    """Whether a count's noun names what the question counts. A name in quotes is only itself (“新时代最美职工” is not
-    “十佳新时代最美职工”); other nouns match when they share two characters, or the one of a one-character noun
+    """Whether a count's noun names what the question counts. A name in quotes is only itself, quoted or not in the
+    question (“新时代最美职工” is not “十佳新时代最美职工”; 法治超市 is “法治超市”); other nouns match when they share two
+    characters, or the one of a one-character noun
     (停车位 / 停车泊位, 企业 / 缴存企业, 村 / 行政村): a paraphrase keeps some, a different thing with the same
     head shares one at most (治安巡逻队 / 志愿服务队伍).
 
@@ -442,9 +440,11 @@ def _same_counted(asked: str, noun: str) -> bool:
     (True, False)
     >>> _same_counted("“十佳新时代最美职工”", "“新时代最美职工”"), _same_counted("村", "行政村")
     (False, True)
+    >>> _same_counted("法治超市", "“法治超市”"), _same_counted("最美职工", "“新时代最美职工”")
+    (True, False)
     """
     if asked.startswith("“") or noun.startswith("“"):
-        return asked == noun
+        return asked.strip("“”") == noun.strip("“”")
     shared = {char for char in asked if is_cjk(char) and char in noun}
     return len(shared) >= min(2, len(asked), len(noun))
 

@@ -33,9 +33,11 @@ class Evidence:
 class Answer:
     """The answer to one question.
 
-    `text` is an exact span of the document ("" when `found` is False) that lies inside
-    `evidence[0]`; `start`/`end` are its offsets in the document (None when not found).
-    `score` in [0, 1] estimates the probability that the answer is right (see `qa.combine`).
+    `text` is a span of the sentence `evidence[0]` ("" when `found` is False): the concatenation of the document's
+    slices `pieces`, so `document[start:end] == text` unless a photo caption or page break cuts it, which `text` and
+    `pieces` leave out. `start`/`end` enclose it in the document (None when not found). `score` in [0, 1] is the
+    verifier's probability that the answer is right (`qa.verify`); `why` lists the features that moved it most, as
+    (name, contribution to its logit), strongest first, for a declined question too.
     """
 
     question: str  # the question as answered (after cleaning and truncation)
@@ -48,7 +50,9 @@ class Answer:
     evidence: list[Evidence]
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     notes: list[str] = field(default_factory=list)  # e.g. "question truncated to 500 characters"
-    method: str = ""  # which extractor produced the span ("rules", "reader", "rules+reader", "introduction", "")
+    method: str = ""  # who proposed the span ("rules", "reader", "rules+reader", "introduction", "")
+    pieces: tuple[tuple[int, int], ...] = ()  # the document slices that make up `text`
+    why: tuple[tuple[str, float], ...] = ()  # the verifier's strongest feature contributions
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (tuples become lists)."""

@@ -8,7 +8,7 @@ from eval import cli
 from eval.datasets import EvalDataError, Span, load_article_set, load_squad, sample_items, squad_split, subset
 from eval.runner import SharedModelsFactory, run_set
 from qa.errors import QAError
-from qa.pipeline import DEFAULT_THRESHOLD
+from qa.pipeline import shipped_verifier
 from qa.reader import ReaderResult, ReaderSpan
 from qa.results import Answer, Evidence
 from qa.settings import Settings
@@ -311,7 +311,7 @@ def test_the_real_answerer_fits_the_runner(squad_file, fake_embedder):
     eval_set = load_squad(squad_file)
     factory = SharedModelsFactory(embedder=fake_embedder)
     run = run_set(eval_set, "reader", factory, settings=Settings(use_reader=False), progress=False)
-    assert run.default_threshold == DEFAULT_THRESHOLD
+    assert run.default_threshold == shipped_verifier().threshold
     items = {item.id: item for item in eval_set.items}
     for record in run.records:
         assert {ref.doc_id for ref in record.evidence} == {items[record.id].doc_id}

@@ -1,0 +1,308 @@
+"""`qa fit-verifier`: fit the answer verifier (qa/data/verifier.json) on tuning data only, and choose its operating point.
+
+Examples are the candidates the pipeline proposes (`Answerer.context`), each labelled right when it is an exact match
+of a gold answer, from:
+- the article's tune split (eval/questions.jsonl, split "tune": answerable and unanswerable questions; never "report"),
+  weighted by `--article-weight`;
+- CMRC 2018 trial and a seeded sample of CMRC 2018 train paragraphs, each question asked of its own paragraph, and a
+  share of them asked again of the most similar other sampled paragraph whose text lacks the gold answer (an
+  unanswerable question that looks like an answerable one).
+
+The model is a logistic regression on standardised features. Out-of-fold probabilities (folds by question) choose the
+operating point: the threshold that maximises expected F1 on the tune split reweighted to `--mix` answerable questions
+per unanswerable one, with NoAns accuracy at least `--noans-floor`. The file records data, counts, seed, commit and
+the out-of-fold figures; the same command with the same data reproduces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gzip
+import json
+import random
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.datasets import ARTICLE_SET, EvalItem, load_article_set, load_squad
+from eval.metrics import exact_match, f1_score
+from qa.settings import REPO_DIR, Settings, default_cache_dir
+from qa.verify.features import FEATURES, describe
+from qa.verify.verifier import VERIFIER_FILE, Verifier
+
+DATA_DIR = REPO_DIR.parent / "shared" / "data"
+CMRC_TRAIN = DATA_DIR / "cmrc2018" / "cmrc2018_train.json"
+CMRC_TRIAL = DATA_DIR / "cmrc2018" / "cmrc2018_trial.json"
+SEED = 2023
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question's candidates: features, exact-match labels and F1 against the gold answers."""
+
+    group: str  # "<source>:<question id>[:neg]"
+    source: str  # "article", "cmrc" or "cmrc-negative"
+    answerable: bool
+    features: list[list[float]]
+    em: list[float]
+    f1: list[float]
+    texts: list[str]
+
+
+def collect(answerer, items: list[EvalItem], source: str, suffix: str = "") -> list[Example]:
+    """The described candidates of each item's question (answered by `answerer`)."""
+    out = []
+    for item in items:
+        if not item.question.strip():
+            continue
+        context = answerer.context(item.question)
+        described = [(candidate, describe(context, candidate)) for candidate in context.candidates]
+        answers = item.answers if item.answerable else ()
+        out.append(Example(
+            group=f"{source}:{item.id}{suffix}", source=source, answerable=bool(answers),
+            features=[[features[name] for name in FEATURES] for _, features in described],
+            em=[exact_match(c.text, answers) if answers else 0.0 for c, _ in described],
+            f1=[f1_score(c.text, answers) if answers else 0.0 for c, _ in described],
+            texts=[c.text for c, _ in described],
+        ))
+    return out
+
+
+def similar_paragraphs(questions: list[str], documents: dict[str, str], own: list[str]) -> list[str]:
+    """For each question, the other paragraph most like it (TF-IDF over character bigrams)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ids = list(documents)
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
+    paragraphs = vectorizer.fit_transform([documents[i] for i in ids])
+    similarity = (vectorizer.transform(questions) @ paragraphs.T).toarray()
+    position = {doc_id: index for index, doc_id in enumerate(ids)}
+    for row, doc_id in enumerate(own):
+        similarity[row, position[doc_id]] = -1.0
+    return [ids[int(np.argmax(row))] for row in similarity]
+
+
+def squad_examples(factory, path: Path, sample: int | None, negative_share: float, rng: random.Random,
+                   progress) -> list[Example]:
+    """Examples of a SQuAD-format file: the questions of sampled paragraphs over their own paragraph, and a share of
+    them over the most similar other sampled paragraph that lacks their answer. One answerer per paragraph."""
+    squad = load_squad(path)
+    by_doc: dict[str, list[EvalItem]] = {}
+    for item in squad.items:
+        if item.answerable and item.question.strip():
+            by_doc.setdefault(item.doc_id, []).append(item)
+    doc_ids = sorted(by_doc)
+    rng.shuffle(doc_ids)
+    if sample is not None:
+        kept, count = [], 0
+        for doc_id in doc_ids:
+            if count >= sample:
+                break
+            kept.append(doc_id)
+            count += len(by_doc[doc_id])
+        doc_ids = kept
+    asked = {doc_id: list(by_doc[doc_id]) for doc_id in doc_ids}
+    chosen = [item for doc_id in doc_ids for item in by_doc[doc_id] if rng.random() < negative_share]
+    if len(doc_ids) > 1 and chosen:
+        documents = {doc_id: squad.documents[doc_id] for doc_id in doc_ids}
+        others = similar_paragraphs([i.question for i in chosen], documents, [i.doc_id for i in chosen])
+        for item, other in zip(chosen, others):
+            if not any(answer in documents[other] for answer in item.answers):
+                asked[other].append(_unanswerable(item))
+    examples = []
+    for doc_id in progress(doc_ids, f"{path.name} paragraphs"):
+        answerer = factory.from_texts({doc_id: squad.documents[doc_id]})
+        own = [item for item in asked[doc_id] if item.answerable]
+        examples += collect(answerer, own, "cmrc")
+        examples += collect(answerer, [item for item in asked[doc_id] if not item.answerable], "cmrc-negative", ":neg")
+    return examples
+
+
+def _unanswerable(item: EvalItem) -> EvalItem:
+    from dataclasses import replace
+
+    return replace(item, answers=(), answerable=False, answer_spans=(), evidence_spans=())
+
+
+def flatten(examples: list[Example], article_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, sample weight, question index) over every candidate."""
+    rows, labels, weights, groups = [], [], [], []
+    for index, example in enumerate(examples):
+        weight = article_weight if example.source == "article" else 1.0
+        for features, em in zip(example.features, example.em):
+            rows.append(features)
+            labels.append(em)
+            weights.append(weight)
+            groups.append(index)
+    return np.array(rows, float), np.array(labels, int), np.array(weights, float), np.array(groups, int)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float):
+    """(means, scales, weights, intercept) of a logistic regression on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+
+    means = X.mean(axis=0)
+    scales = X.std(axis=0)
+    scales[scales == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((X - means) / scales, y, sample_weight=weights)
+    return means, scales, model.coef_[0], float(model.intercept_[0])
+
+
+def out_of_fold(X, y, weights, groups, c: float, seed: int) -> np.ndarray:
+    """Each candidate's probability from a model fitted without its question (`FOLDS` folds by question)."""
+    fold_of = np.random.default_rng(seed).integers(0, FOLDS, size=groups.max() + 1)[groups]
+    probabilities = np.zeros(len(y))
+    for fold in range(FOLDS):
+        train, test = fold_of != fold, fold_of == fold
+        means, scales, coef, intercept = fit_logistic(X[train], y[train], weights[train], c)
+        probabilities[test] = 1.0 / (1.0 + np.exp(-(((X[test] - means) / scales) @ coef + intercept)))
+    return probabilities
+
+
+def best_per_question(examples: list[Example], probabilities: np.ndarray) -> list[tuple[float, float, float]]:
+    """For each question: (the best candidate's probability, its F1, its EM); (0, 0, 0) without candidates."""
+    out, cursor = [], 0
+    for example in examples:
+        n = len(example.em)
+        if n == 0:
+            out.append((0.0, 0.0, 0.0))
+            continue
+        scores = probabilities[cursor : cursor + n]
+        best = int(np.argmax(scores))
+        out.append((float(scores[best]), example.f1[best], example.em[best]))
+        cursor += n
+    return out
+
+
+def figures(examples: list[Example], best: list[tuple[float, float, float]], threshold: float) -> dict:
+    """HasAns EM/F1 and NoAns accuracy at `threshold`, in percent."""
+    has = [(p, f1, em) for e, (p, f1, em) in zip(examples, best) if e.answerable]
+    no = [p for e, (p, _, _) in zip(examples, best) if not e.answerable]
+    out = {"questions": len(examples)}
+    if has:
+        out["hasans_em"] = 100 * sum(em for p, _, em in has if p >= threshold) / len(has)
+        out["hasans_f1"] = 100 * sum(f1 for p, f1, _ in has if p >= threshold) / len(has)
+    if no:
+        out["noans"] = 100 * sum(p < threshold for p in no) / len(no)
+    return {key: round(value, 2) if isinstance(value, float) else value for key, value in out.items()}
+
+
+def operating_point(examples: list[Example], best, mix: float, floor: float) -> tuple[float, dict]:
+    """The threshold maximising mix/(mix+1) * HasAns F1 + 1/(mix+1) * NoAns accuracy with NoAns >= floor."""
+    chosen, chosen_value = None, -1.0
+    for threshold in np.round(np.arange(0.02, 0.99, 0.01), 2):
+        result = figures(examples, best, float(threshold))
+        if result.get("noans", 100.0) < floor:
+            continue
+        value = (mix * result.get("hasans_f1", 0.0) + result.get("noans", 0.0)) / (mix + 1)
+        if value > chosen_value:
+            chosen, chosen_value = float(threshold), value
+    if chosen is None:
+        raise ValueError(f"no threshold reaches NoAns accuracy {floor} on the tune split")
+    result = figures(examples, best, chosen)
+    result["expected_f1"] = round(chosen_value, 2)
+    return chosen, result
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _progress(quiet: bool):
+    from tqdm import tqdm
+
+    return lambda iterable, desc: tqdm(list(iterable), desc=desc, disable=quiet, unit="paragraph")
+
+
+def save_examples(path: Path, examples: list[Example]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump({"features": list(FEATURES), "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
+
+
+def load_examples(path: Path) -> list[Example] | None:
+    """The examples cached in `path`, or None when absent or described by other features."""
+    if not path.exists():
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    if tuple(data["features"]) != FEATURES:
+        return None
+    return [Example(**e) for e in data["examples"]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa fit-verifier", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--article-set", type=Path, default=ARTICLE_SET, help="article question set (its tune split)")
+    parser.add_argument("--squad", type=Path, nargs="*", default=[CMRC_TRIAL, CMRC_TRAIN],
+                        help="SQuAD-format tuning files (default: CMRC 2018 trial and train)")
+    parser.add_argument("--sample", type=int, default=2500, help="questions of each file, in whole paragraphs sampled")
+    parser.add_argument("--negative-share", type=float, default=0.3, help="share of questions asked of another paragraph")
+    parser.add_argument("--article-weight", type=float, default=30.0, help="weight of an article candidate")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--mix", type=float, default=4.0, help="answerable questions per unanswerable one")
+    parser.add_argument("--noans-floor", type=float, default=90.0, help="least NoAns accuracy on the tune split (%%)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--examples", type=Path, help="cache of described candidates (default: in the model cache)")
+    parser.add_argument("--refresh", action="store_true", help="describe the candidates again even when cached")
+    parser.add_argument("--out", type=Path, default=VERIFIER_FILE, help=f"where to write (default: {VERIFIER_FILE})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: list[str] | None = None, factory=None) -> int:
+    args = build_parser().parse_args(argv)
+    if factory is None:
+        from eval.runner import SharedModelsFactory
+
+        factory = SharedModelsFactory()
+    settings = Settings()
+    cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples.json.gz"
+    examples = None if args.refresh else load_examples(cache)
+    sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad]}
+    if examples is None:
+        rng = random.Random(args.seed)
+        tune = [item for item in load_article_set(args.article_set).items if item.split == "tune"]
+        examples = collect(factory.for_article(settings), tune, "article")
+        for path in args.squad:
+            examples += squad_examples(factory, path, args.sample, args.negative_share, rng, _progress(args.quiet))
+        save_examples(cache, examples)
+    X, y, weights, groups = flatten(examples, args.article_weight)
+    probabilities = out_of_fold(X, y, weights, groups, args.c, args.seed)
+    best = best_per_question(examples, probabilities)
+    article = [i for i, e in enumerate(examples) if e.source == "article"]
+    threshold, tune = operating_point([examples[i] for i in article], [best[i] for i in article], args.mix,
+                                      args.noans_floor)
+    squad = [i for i, e in enumerate(examples) if e.source != "article"]
+    held_out = {
+        "article_tune": tune,
+        "squad": figures([examples[i] for i in squad], [best[i] for i in squad], threshold),
+    }
+    means, scales, coef, intercept = fit_logistic(X, y, weights, args.c)
+    counts = {source: sum(e.source == source for e in examples) for source in ("article", "cmrc", "cmrc-negative")}
+    provenance = {
+        "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
+        "data": sources, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
+        "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share,
+        "article_weight": args.article_weight, "c": args.c,
+        "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
+        "out_of_fold": held_out, "commit": _commit(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    verifier = Verifier(FEATURES, tuple(map(float, means)), tuple(map(float, scales)), tuple(map(float, coef)),
+                        intercept, threshold, provenance)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(verifier.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"verifier: {len(FEATURES)} features, {len(y)} candidates of {len(examples)} questions; threshold "
+          f"{threshold:.2f}; out of fold: article tune {tune}, squad {held_out['squad']}; written to {args.out}")
+    return 0
