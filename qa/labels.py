@@ -430,9 +430,9 @@ def _other_counted(counted: str | None, unit: str | None, sentence: str, start: 
 
 
 def _same_counted(asked: str, noun: str) -> bool:
-    """Whether a count's noun names what the question counts. A name in quotes is only itself, quoted or not in the
-    question (“新时代最美职工” is not “十佳新时代最美职工”; 法治超市 is “法治超市”); other nouns match when they share two
-    characters, or the one of a one-character noun
+    """Whether a count's noun names what the question counts. A name in quotes is only itself (“新时代最美职工” is not
+    “十佳新时代最美职工”); a question that counts without quotes names it by its start (法治 or 法治超市 for “法治超市”);
+    other nouns match when they share two characters, or the one of a one-character noun
     (停车位 / 停车泊位, 企业 / 缴存企业, 村 / 行政村): a paraphrase keeps some, a different thing with the same
     head shares one at most (治安巡逻队 / 志愿服务队伍).
 
@@ -440,11 +440,13 @@ def _same_counted(asked: str, noun: str) -> bool:
     (True, False)
     >>> _same_counted("“十佳新时代最美职工”", "“新时代最美职工”"), _same_counted("村", "行政村")
     (False, True)
-    >>> _same_counted("法治超市", "“法治超市”"), _same_counted("最美职工", "“新时代最美职工”")
+    >>> _same_counted("法治", "“法治超市”"), _same_counted("最美职工", "“新时代最美职工”")
     (True, False)
     """
+    if not asked.startswith("“") and noun.startswith("“"):
+        return noun.strip("“”").startswith(asked)
     if asked.startswith("“") or noun.startswith("“"):
-        return asked.strip("“”") == noun.strip("“”")
+        return asked == noun
     shared = {char for char in asked if is_cjk(char) and char in noun}
     return len(shared) >= min(2, len(asked), len(noun))
 

@@ -40,7 +40,7 @@ def _evidence(question: dict, article: str) -> dict:
 
 
 def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, embedder, article):
-    article_set, squad, out, examples = (tmp_path / name for name in ("q.jsonl", "s.json", "v.json", "e.json.gz"))
+    article_set, squad, out, examples = (tmp_path / name for name in ("q.jsonl", "s.json", "v.json", "examples"))
     article_set.write_text("".join(json.dumps(_evidence(q, article), ensure_ascii=False) + "\n"
                                    for q in ARTICLE_QUESTIONS), encoding="utf-8")
     squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
@@ -49,7 +49,7 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     assert main(argv, factory=SharedModelsFactory(embedder=embedder)) == 0
 
     verifier = Verifier.load(out)
-    cached = load_examples(examples)
+    cached = load_examples(examples / "article.json.gz")[0] + load_examples(examples / "s.json.gz")[0]
     sources = [e.source for e in cached]
     assert sources.count("article") == 4, "the report split is never read"
     assert sources.count("cmrc") == 4 and sources.count("cmrc-negative") >= 1
@@ -68,3 +68,8 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     assert main([*argv[:-3], "--out", str(again), "--quiet"], factory=SharedModelsFactory(embedder=embedder)) == 0
     first, second = json.loads(out.read_text()), json.loads(again.read_text())
     assert first["model"] == second["model"] and first["threshold"] == second["threshold"]  # reproduced
+
+    fresh = tmp_path / "fresh.json"  # described again from scratch: the same sample, the same model
+    assert main([*argv[:-3], "--refresh", "--out", str(fresh), "--quiet"],
+                factory=SharedModelsFactory(embedder=embedder)) == 0
+    assert json.loads(fresh.read_text())["model"]["weights"] == pytest.approx(first["model"]["weights"], abs=1e-6)

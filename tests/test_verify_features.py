@@ -38,7 +38,7 @@ def test_a_right_count_that_both_sources_propose(answerer):
     assert right["typed_whole"] == 1.0 and right["typed_inside"] == pytest.approx(math.log(2))
     assert right["inside_reader_first"] == 0.0 and right["holds_rules_span"] == 0.0
     assert describe(context, by_text["1690"])["inside_reader_first"] == 1.0
-    clause = next(c for c in context.candidates if "，" in c.text)
+    clause = _candidate(answerer, "1690家", "1690家“法治超市”，为居民提供五类十项基层法律服务")
     described = describe(context, clause)
     assert described["spans_clauses"] == 1.0 and described["fits_asked_form"] == 0.0
     assert described["holds_rules_span"] == 1.0 and described["typed_whole"] == 0.0

@@ -87,10 +87,10 @@ def similar_paragraphs(questions: list[str], documents: dict[str, str], own: lis
     return [ids[int(np.argmax(row))] for row in similarity]
 
 
-def squad_examples(factory, path: Path, sample: int | None, negative_share: float, rng: random.Random,
-                   progress) -> list[Example]:
-    """Examples of a SQuAD-format file: the questions of sampled paragraphs over their own paragraph, and a share of
-    them over the most similar other sampled paragraph that lacks their answer. One answerer per paragraph."""
+def draw_squad(path: Path, sample: int | None, negative_share: float, rng: random.Random) -> tuple:
+    """(the file, its sampled paragraph ids, the questions to ask of each): the questions of sampled paragraphs over
+    their own paragraph, and a share of them over the most similar other sampled paragraph that lacks their answer.
+    Drawn whether or not the examples are cached, so one seed draws the same sample of every file."""
     squad = load_squad(path)
     by_doc: dict[str, list[EvalItem]] = {}
     for item in squad.items:
@@ -114,8 +114,14 @@ def squad_examples(factory, path: Path, sample: int | None, negative_share: floa
         for item, other in zip(chosen, others):
             if not any(answer in documents[other] for answer in item.answers):
                 asked[other].append(_unanswerable(item))
+    return squad, doc_ids, asked
+
+
+def squad_examples(factory, drawn: tuple, progress) -> list[Example]:
+    """The drawn questions described over their paragraphs, one answerer per paragraph."""
+    squad, doc_ids, asked = drawn
     examples = []
-    for doc_id in progress(doc_ids, f"{path.name} paragraphs"):
+    for doc_id in progress(doc_ids, f"{Path(squad.path).name} paragraphs"):
         answerer = factory.from_texts({doc_id: squad.documents[doc_id]})
         own = [item for item in asked[doc_id] if item.answerable]
         examples += collect(answerer, own, "cmrc")
@@ -225,20 +231,23 @@ def _progress(quiet: bool):
 
 
 def save_examples(path: Path, examples: list[Example]) -> None:
+    """Cache one source's described candidates with the features and commit they were described with."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump({"features": list(FEATURES), "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
+        json.dump({"features": list(FEATURES), "commit": _commit(), "examples": [vars(e) for e in examples]}, handle,
+                  ensure_ascii=False)
 
 
-def load_examples(path: Path) -> list[Example] | None:
-    """The examples cached in `path`, or None when absent or described by other features."""
+def load_examples(path: Path) -> tuple[list[Example], str] | None:
+    """One source's cached examples and the commit they were described at, or None when absent or described by
+    other features."""
     if not path.exists():
         return None
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     if tuple(data["features"]) != FEATURES:
         return None
-    return [Example(**e) for e in data["examples"]]
+    return [Example(**e) for e in data["examples"]], data.get("commit", "unknown")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -253,8 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mix", type=float, default=4.0, help="answerable questions per unanswerable one")
     parser.add_argument("--noans-floor", type=float, default=90.0, help="least NoAns accuracy on the tune split (%%)")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--examples", type=Path, help="cache of described candidates (default: in the model cache)")
-    parser.add_argument("--refresh", action="store_true", help="describe the candidates again even when cached")
+    parser.add_argument("--examples", type=Path, help="folder caching each source's described candidates "
+                        "(default: verifier-examples in the model cache)")
+    parser.add_argument("--refresh", nargs="*", metavar="SOURCE",
+                        help="describe these sources' candidates again (article, or a SQuAD file's stem); none named: all")
     parser.add_argument("--out", type=Path, default=VERIFIER_FILE, help=f"where to write (default: {VERIFIER_FILE})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
@@ -267,16 +278,24 @@ def main(argv: list[str] | None = None, factory=None) -> int:
 
         factory = SharedModelsFactory()
     settings = Settings()
-    cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples.json.gz"
-    examples = None if args.refresh else load_examples(cache)
-    sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad]}
-    if examples is None:
-        rng = random.Random(args.seed)
-        tune = [item for item in load_article_set(args.article_set).items if item.split == "tune"]
-        examples = collect(factory.for_article(settings), tune, "article")
-        for path in args.squad:
-            examples += squad_examples(factory, path, args.sample, args.negative_share, rng, _progress(args.quiet))
-        save_examples(cache, examples)
+    cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples"
+    rng = random.Random(args.seed)
+    examples, described_at = [], {}
+    for name, path in [("article", args.article_set), *((p.stem, p) for p in args.squad)]:
+        drawn = None if name == "article" else draw_squad(path, args.sample, args.negative_share, rng)
+        file = cache / f"{name}.json.gz"
+        cached = None if args.refresh is not None and (not args.refresh or name in args.refresh) else load_examples(file)
+        if cached is None:
+            if name == "article":
+                tune = [item for item in load_article_set(path).items if item.split == "tune"]
+                found = collect(factory.for_article(settings), tune, "article")
+            else:
+                found = squad_examples(factory, drawn, _progress(args.quiet))
+            save_examples(file, found)
+            cached = (found, _commit())
+        examples += cached[0]
+        described_at[name] = cached[1]
+    sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad], "described_at": described_at}
     X, y, weights, groups = flatten(examples, args.article_weight)
     probabilities = out_of_fold(X, y, weights, groups, args.c, args.seed)
     best = best_per_question(examples, probabilities)
