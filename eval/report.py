@@ -351,8 +351,10 @@ def _sweep(meta: dict, figures: dict) -> list[str]:
 def _operating_point(verifier: dict) -> list[str]:
     point = verifier.get("operating_point") or {}
     held_out = (verifier.get("out_of_fold") or {}).get("article_tune") or {}
+    counts = verifier.get("questions") or {}
+    fitted_on = ", ".join(f"{n} {source}" for source, n in counts.items())
     lines = [
-        f"The verifier (`qa fit-verifier`, fitted on {verifier.get('questions')} tuning questions at commit "
+        f"The verifier (`qa fit-verifier`, fitted on tuning questions: {fitted_on}; at commit "
         f"{str(verifier.get('commit'))[:7]}) answers with the best candidate whose probability of being right is at "
         f"least **{verifier.get('threshold')}**. That threshold maximises expected F1 for a mix of "
         f"{point.get('mix', '?')} questions (the article's tune split reweighted to it), with NoAns accuracy on the "

@@ -37,6 +37,15 @@ def test_ask_json_is_the_structured_answer(run):
     assert data["evidence"][0]["start"] <= data["start"]
 
 
+def test_explain_shows_the_verifiers_view_of_an_answer_and_of_a_decline(run):
+    out = run("ask", "--explain", "大连有多少家法治超市？")
+    assert out.returncode == 0, out.stderr
+    assert "答案: 1690家" in out.stdout and "判断依据 (verifier, threshold" in out.stdout
+    assert "1. 1690家  [rules+reader]  P(right) =" in out.stdout and "rules_score = " in out.stdout
+    declined = run("ask", "--explain", "大连市的市长是谁？")
+    assert "文章中没有提到" in declined.stdout and "判断依据" in declined.stdout and "P(right) = 0.0" in declined.stdout
+
+
 def test_stdin_answers_each_line(run):
     out = run("ask", "--json", stdin="2022年大连建成了多少处口袋公园？\n\nHow many pocket parks did Dalian build in 2022?\n大连市的市长是谁？\n")
     answers = [json.loads(line) for line in out.stdout.splitlines()]
