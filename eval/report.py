@@ -65,15 +65,14 @@ def environment() -> dict:
 
 def _verifier() -> dict | None:
     """How the shipped answer verifier was fitted and where its operating point lies (qa/data/verifier.json)."""
-    from qa.verify.verifier import VERIFIER_FILE
+    from qa.verify.verifier import VERIFIER_FILE, Verifier
 
     try:
-        data = json.loads(VERIFIER_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        verifier = Verifier.load(VERIFIER_FILE)
+    except ValueError:
         return None
-    record = data.get("provenance", {})
     keys = ("operating_point", "out_of_fold", "questions", "candidates", "commit", "date")
-    return {"threshold": data.get("threshold"), **{key: record.get(key) for key in keys}}
+    return {"threshold": verifier.threshold, **{key: verifier.provenance.get(key) for key in keys}}
 
 
 def _git(*args: str) -> str | None:

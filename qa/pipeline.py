@@ -64,6 +64,8 @@ class Answerer:
         self.extractor = RuleExtractor(corpus)
         self.support = Support(corpus)
         self._reader = reader  # None: the shipped reader, loaded on first use when settings.use_reader
+        if verifier is not None:
+            verifier.check(FEATURES)
         self._verifier = verifier  # None: the shipped verifier (qa/data/verifier.json)
 
     @classmethod
@@ -164,7 +166,6 @@ class Answerer:
         context = self.context(question, timings)
         clock = time.perf_counter()
         verifier = self.verifier
-        verifier.check(FEATURES)
         judged = []
         for candidate in context.candidates:
             features = describe(context, candidate)
@@ -290,8 +291,11 @@ def shipped_reader(embedder):
 
 @functools.lru_cache(maxsize=1)
 def shipped_verifier() -> Verifier:
-    """The verifier shipped in qa/data (fitted by `qa fit-verifier`), loaded once per process."""
-    return Verifier.load(VERIFIER_FILE)
+    """The verifier shipped in qa/data (fitted by `qa fit-verifier`), loaded and checked against the features once
+    per process."""
+    verifier = Verifier.load(VERIFIER_FILE)
+    verifier.check(FEATURES)
+    return verifier
 
 
 def _default_embedder(settings: Settings):

@@ -23,7 +23,7 @@ import json
 import random
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -130,8 +130,6 @@ def squad_examples(factory, drawn: tuple, progress) -> list[Example]:
 
 
 def _unanswerable(item: EvalItem) -> EvalItem:
-    from dataclasses import replace
-
     return replace(item, answers=(), answerable=False, answer_spans=(), evidence_spans=())
 
 

@@ -65,11 +65,16 @@ class SpanCandidate:
     introduction: bool = False
 
     @property
+    def span_sources(self) -> frozenset[str]:
+        """Which of the span finders proposed it: "rules", "reader" (the introduction is no span finder)."""
+        return frozenset(name for name, said in (("rules", self.rules), ("reader", self.reader)) if said is not None)
+
+    @property
     def method(self) -> str:
         """Who proposed it: "introduction", "rules+reader", "rules" or "reader"."""
         if self.introduction:
             return "introduction"
-        return "+".join(name for name, said in (("rules", self.rules), ("reader", self.reader)) if said is not None)
+        return "+".join(name for name in ("rules", "reader") if name in self.span_sources)
 
     def overlaps(self, other: SpanCandidate) -> bool:
         return self.row == other.row and self.start < other.end and other.start < self.end

@@ -181,14 +181,8 @@ def from_introduction(ctx: Context, c: SpanCandidate) -> float:
 @feature
 def sources_agree(ctx: Context, c: SpanCandidate) -> float:
     """Another source proposed an overlapping span (the rules and the reader point at the same place)."""
-    mine = {"rules"} if c.rules is not None else set()
-    mine |= {"reader"} if c.reader is not None else set()
-    for other in ctx.candidates:
-        if other is not c and other.overlaps(c):
-            theirs = ({"rules"} if other.rules is not None else set()) | ({"reader"} if other.reader is not None else set())
-            if theirs - mine or (c.rules is not None and c.reader is not None):
-                return 1.0
-    return 0.0
+    both = len(c.span_sources) == 2
+    return float(any(o is not c and o.overlaps(c) and (both or o.span_sources - c.span_sources) for o in ctx.candidates))
 
 
 # Where its sentence ranks and how well it matches the question.
