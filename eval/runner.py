@@ -70,7 +70,7 @@ class SharedModelsFactory:
         from qa.pipeline import shipped_reader
 
         if self._reader is None:
-            self._reader = shipped_reader(self._shared_embedder(settings))
+            self._reader = shipped_reader(settings if settings is not None else Settings())
             if self._reader is None:
                 raise ReaderUnavailableError("mode reader-only needs the trained reader (qa/models/reader.safetensors)")
         (doc_id, text), = texts.items()

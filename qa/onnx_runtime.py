@@ -1,8 +1,8 @@
 """ONNX Runtime plumbing shared by the embedder and the reader: the folder layout, sessions, the word-embedding table.
 
-Both graphs (`qa.embedder.OnnxEncoder`, `qa.reader.OnnxReader`) start after the word-embedding lookup: they take the
+Both graphs (`qa.encoder.OnnxEncoder`, `qa.reader.OnnxReader`) start after the word-embedding lookup: they take the
 looked-up vectors, so the two share one table, read from a memory-mapped .npy file (only the rows of the tokens seen
-are ever paged in). `qa.onnx_export` builds and checks the folders they load.
+are ever paged in). `qa.build.export` builds and checks the folders they load.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import numpy as np
 
 ENCODER_FILE = "encoder.onnx"
 READER_FILE = "reader.onnx"
+READER_INT8_FILE = "reader-int8.onnx"  # the same graph with int8 weights and activations (`qa.build.export`)
 TABLE_FILE = "word_embeddings.npy"
 RECORD = "record.json"
 INPUTS = ("inputs_embeds", "attention_mask")

@@ -234,7 +234,7 @@ class Answerer:
     def _load_reader(self):
         """The trained reader (shared by every Answerer of the process); None when disabled or not shipped."""
         if self._reader is None and self.settings.use_reader:
-            self._reader = shipped_reader(self.embedder)
+            self._reader = shipped_reader(self.settings)
         return self._reader
 
     def _evidence(self, hits: list[Hit], answer_row: int | None) -> list[Evidence]:
@@ -271,19 +271,13 @@ class Answerer:
         return [translations for _, translations in self.glossary.translate(question.text)]
 
 
-@functools.lru_cache(maxsize=2)
-def shipped_reader(embedder):
-    """The reader shipped in qa/models on ONNX Runtime, once per embedder; None (said once on stderr) when missing.
+def shipped_reader(settings: Settings):
+    """The reader shipped in qa/models on ONNX Runtime (int8 unless `settings.quantized` is False), loaded once per
+    process (`qa.model_registry`); None (said on stderr) when missing."""
+    from qa import model_registry
 
-    It reads with the embedder's word-embedding table (the ONNX graphs start after the lookup).
-    """
-    from qa.models import MODELS_DIR, WEIGHTS_FILE
-    from qa.onnx_export import reader_folder
-    from qa.reader import OnnxReader
-
-    table = embedder.word_embeddings
     try:
-        return OnnxReader.load(reader_folder(MODELS_DIR / WEIGHTS_FILE, embedder.model_dir, table), table)
+        return model_registry.reader(settings.cache_dir, settings.quantized)
     except ReaderUnavailableError as error:
         print(f"Answering with the span rules only: {error}", file=sys.stderr)
         return None

@@ -1,7 +1,7 @@
 """The extractive reader: question/passage windows, span decoding with a no-answer score, and `OnnxReader`.
 
 No torch here: the reader that answers questions runs on ONNX Runtime; the same weights on torch
-(`qa.span_model.TorchReader`) are what training scores and what `qa.onnx_export` checks the export against. Both
+(`qa.build.span_model.TorchReader`) are what training scores and what `qa.build.export` checks the export against. Both
 cut windows and decode spans with these functions, so the shipped reader sees the windows it was trained on.
 """
 
@@ -17,9 +17,10 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from qa.document import strip_whitespace
-from qa.e5_weights import load_tokenizer, pad_id
+from qa.encoder import OnnxEncoder
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
-from qa.onnx_runtime import INPUTS, READER_FILE, RECORD, pad_batch, session
+from qa.onnx_runtime import INPUTS, READER_FILE, READER_INT8_FILE, RECORD, pad_batch, session
+from qa.tokenization import load_tokenizer, pad_id
 
 NULL_INDEX = 0  # the <s> token: start and end on it mean "no answer here" (as SQuAD 2.0 BERT does)
 _CANDIDATES_PER_WINDOW = 20  # best (start, end) pairs kept from each window before merging
@@ -212,10 +213,12 @@ class SpanReader:
     ('12所', 0.97)
     """
 
-    def __init__(self, tokenizer: Tokenizer, window: WindowSettings) -> None:
+    def __init__(self, tokenizer: Tokenizer, window: WindowSettings, tokenizer_lock: threading.Lock | None = None) -> None:
         self.tokenizer = tokenizer
         self.window = window
-        self._lock = threading.Lock()  # the tokenizer's truncation is set per call (see `encode_windows`)
+        # The tokenizer's truncation is set per call (see `encode_windows`); a tokenizer shared with the encoder
+        # comes with the encoder's lock.
+        self._lock = tokenizer_lock if tokenizer_lock is not None else threading.Lock()
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start_logits, end_logits), float32 (windows, tokens); padding far below any real token."""
@@ -241,26 +244,34 @@ class SpanReader:
 
 
 class OnnxReader(SpanReader):
-    """The shipped reader exported to ONNX; reads as `qa.span_model.TorchReader` does (same windows, same decoding).
+    """The shipped reader exported to ONNX; reads as `qa.build.span_model.TorchReader` does (same windows, same decoding).
 
     >>> reader = OnnxReader.load(folder, embedder.word_embeddings)  # doctest: +SKIP
     >>> reader.read("谁主持会议？", ["会议由张三主持。"]).best.text  # doctest: +SKIP
     '张三'
     """
 
-    def __init__(self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray) -> None:
-        super().__init__(tokenizer, window)
+    def __init__(
+        self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray, tokenizer_lock: threading.Lock | None = None
+    ) -> None:
+        super().__init__(tokenizer, window, tokenizer_lock)
         self._session = session(graph)
+        self.graph = Path(graph)
         self.table = table
 
     @classmethod
-    def load(cls, folder: Path, table: np.ndarray) -> OnnxReader:
-        """The reader in `folder` (see `qa.onnx_export.reader_folder`) over the encoder's word-embedding table."""
+    def load(cls, folder: Path, table: np.ndarray, quantized: bool = False, encoder: OnnxEncoder | None = None) -> OnnxReader:
+        """The reader in `folder` (see `qa.model_registry.reader_dir`) over the encoder's word-embedding table: the
+        int8 graph when `quantized` and its export check passed, else the float32 one. Given the `qa.encoder.OnnxEncoder`
+        it was exported beside, it shares its tokenizer (the same file; loading one takes about a second)."""
         folder = Path(folder)
         try:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
-            tokenizer = load_tokenizer(folder)
-            return cls(folder / READER_FILE, tokenizer, WindowSettings(**record["window"]), table)
+            tokenizer = encoder.tokenizer if encoder is not None else load_tokenizer(folder)
+            quantized = quantized and record.get("int8", {}).get("passed", False)
+            graph = folder / (READER_INT8_FILE if quantized else READER_FILE)
+            lock = encoder.tokenizer_lock if encoder is not None else None
+            return cls(graph, tokenizer, WindowSettings(**record["window"]), table, lock)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ReaderUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 

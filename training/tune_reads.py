@@ -21,7 +21,7 @@ from pathlib import Path
 from eval.datasets import ARTICLE_SET, load_article_set
 from eval.metrics import exact_match
 from qa.reader import ReaderResult, SpanReader
-from qa.span_model import TorchReader
+from qa.build.span_model import TorchReader
 
 
 class _RecordingReader:
@@ -38,12 +38,11 @@ class _RecordingReader:
 
 def record(out: Path) -> int:
     """Answer every tune question through the shipped pipeline, keeping what its reader read; returns how many."""
-    from qa.embedder import Embedder
     from qa.pipeline import Answerer, shipped_reader
+    from qa.settings import Settings
 
-    embedder = Embedder()
-    recorder = _RecordingReader(shipped_reader(embedder))
-    answerer = Answerer.for_article(embedder=embedder, reader=recorder)
+    recorder = _RecordingReader(shipped_reader(Settings()))
+    answerer = Answerer.for_article(reader=recorder)
     records = []
     for item in load_article_set(ARTICLE_SET).items:
         if item.split != "tune":

