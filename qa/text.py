@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import unicodedata
+from pathlib import Path
 
 import jieba
 
@@ -24,6 +26,9 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]+")
 
 
+VARIANTS_FILE = Path(__file__).resolve().parent / "data" / "question_variants.json"
+
+
 @functools.lru_cache(maxsize=1)
 def _t2s():
     import opencc
@@ -31,13 +36,21 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified characters (the article is Simplified); other text passes through.
+@functools.lru_cache(maxsize=1)
+def _variants() -> tuple[re.Pattern, dict[str, str]]:
+    table = json.loads(VARIANTS_FILE.read_text(encoding="utf-8"))["variants"]
+    return re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True)))), table
 
-    >>> to_simplified("渤海大道什麼時候全線通車？")
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified characters (the article is Simplified), and the question words that Taiwan and Hong
+    Kong write otherwise (甚麼, 幾時...) in their mainland form; other text passes through.
+
+    >>> to_simplified("渤海大道甚麼時候全線通車？")
     '渤海大道什么时候全线通车？'
     """
-    return _t2s().convert(text)
+    pattern, table = _variants()
+    return pattern.sub(lambda match: table[match.group()], _t2s().convert(text))
 
 
 def is_cjk(char: str) -> bool:
