@@ -7,8 +7,10 @@ import html
 import logging
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 # Gradio reads these when it is imported: no usage statistics or version checks, no model-hub calls.
@@ -20,6 +22,7 @@ import gradio as gr  # noqa: E402
 from qa.article import read_article  # noqa: E402
 from qa.conversation import rewrite_followup  # noqa: E402
 from qa.errors import EmptyQuestionError, QAError  # noqa: E402
+from qa.feedback import FeedbackStore, default_feedback_path  # noqa: E402
 from qa.results import Answer, Evidence  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.text import is_english  # noqa: E402
@@ -37,7 +40,16 @@ ENGINE_CONCURRENCY = 2
 QUEUE_SIZE = 200  # waiting requests beyond this are refused with "queue full" rather than left to time out
 
 # What a score means to a citizen, best first; the last level catches every score.
-CONFIDENCE_LEVELS: tuple[tuple[float, str], ...] = ((0.8, "把握较大"), (0.5, "有一定把握"), (0.0, "仅供参考"))
+CONFIDENCE_LEVELS: tuple[tuple[float, str, str], ...] = (
+    (0.8, "把握较大", "fairly sure"),
+    (0.5, "有一定把握", "somewhat sure"),
+    (0.0, "仅供参考", "uncertain"),
+)
+# The chat's feedback icons (👍, 👎) and its flag option; the chat reports them as True, False and the option's text,
+# stored as these verdicts (qa.feedback).
+FEEDBACK_OPTIONS = ("Like", "Dislike", "答案有误")
+FEEDBACK = {True: "like", False: "dislike", "答案有误": "wrong"}
+EMPTY_HINT = "请输入一个问题，例如：渤海大道什么时候全线通车？"
 
 EXAMPLES = (
     "2022年大连建成了多少处口袋公园？",
@@ -93,13 +105,13 @@ def load_answerer() -> Answerer:
     return Answerer.for_article()
 
 
-def confidence_words(score: float) -> str:
+def confidence_words(score: float, english: bool = False) -> str:
     """How sure the answer is, in words a citizen understands.
 
-    >>> confidence_words(0.93), confidence_words(0.6), confidence_words(0.2)
-    ('把握较大', '有一定把握', '仅供参考')
+    >>> confidence_words(0.93), confidence_words(0.6), confidence_words(0.2, english=True)
+    ('把握较大', '有一定把握', 'uncertain')
     """
-    return next(words for cutoff, words in CONFIDENCE_LEVELS if score >= cutoff)
+    return next(en if english else zh for cutoff, zh, en in CONFIDENCE_LEVELS if score >= cutoff)
 
 
 def escape_html(text: str) -> str:
@@ -189,17 +201,14 @@ def paragraph_html(answer: Answer) -> str:
 
 
 def evidence_html(answer: Answer) -> str:
-    """The other retrieved sentences with their relevance scores and locations."""
+    """The other retrieved sentences with their locations, as context (no scores: they are not answers)."""
     others = answer.evidence[1:] if answer.found else answer.evidence
     if not others:
         return ""
-    title = "其他相关句子" if answer.found else "最接近的句子"
     items = "".join(
-        f'<li><span class="qa-score">相关度 {e.score:.2f}</span> {escape_html(e.text)} '
-        f'<span class="qa-where">（{escape_html(e.location)}）</span></li>'
-        for e in others
+        f'<li>{escape_html(e.text)} <span class="qa-where">（{escape_html(e.location)}）</span></li>' for e in others
     )
-    return f'<div class="qa-location">{escape_html(title)}</div><ol class="qa-evidence">{items}</ol>'
+    return f'<ol class="qa-evidence">{items}</ol>'
 
 
 def article_html(source: str, answer: Answer | None = None) -> str:
@@ -225,7 +234,10 @@ def compose_reply(asked: str, understood: str, answer: Answer) -> str:
         lead = "The article says: " if english else ""
         lines.append(f"{lead}**{escape_markdown(answer.text)}**")
         lines.append(f"> {_sentence_markdown(best, _answer_ranges(answer))}")
-        lines.append(f"出处：{escape_markdown(best.location)}　｜　可信度：{confidence_words(answer.score)}")
+        source, sure = ("Source", "Confidence") if english else ("出处", "可信度")
+        lines.append(
+            f"{source}：{escape_markdown(best.location)}　｜　{sure}：{confidence_words(answer.score, english)}"
+        )
     else:
         if english:
             lines.append("The article does not say.")
@@ -240,6 +252,19 @@ def compose_reply(asked: str, understood: str, answer: Answer) -> str:
             )
     lines += [f"*说明：{escape_markdown(note)}*" for note in answer.notes]
     return "\n\n".join(lines)
+
+
+def plain_reply(asked: str, answer: Answer, headline: str) -> str:
+    """What 复制答案 puts on the clipboard: the answer, its sentence, where it is and the article, as plain text."""
+    english = is_english(asked)
+    if not (answer.found and answer.evidence):
+        said = "The article does not say." if english else "文章中没有提到这个问题的答案。"
+        return f"{asked.strip()}\n{said}\n《{headline}》"
+    best = answer.evidence[0]
+    labels = ("Answer", "Sentence", "Source") if english else ("答案", "原文", "出处")
+    return "\n".join(
+        [f"{labels[0]}：{answer.text}", f"{labels[1]}：{best.text}", f"{labels[2]}：《{headline}》{best.location}"]
+    )
 
 
 def _sentence_markdown(evidence: Evidence, answer_ranges: list[tuple[int, int]]) -> str:
@@ -261,54 +286,71 @@ def _shown_question(question: str) -> str:
     return escape_markdown(shown)
 
 
-def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
+def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The chat app; `get_answerer` is called on each question (it should return one shared, cached engine).
 
     Besides the chat (endpoint "chat"), the app has an endpoint "ask" for programs: question in,
-    `Answer.to_dict()` out.
+    `Answer.to_dict()` out. 👍, 👎 and 答案有误 on an answer are stored in `feedback` (by default
+    `qa.feedback.default_feedback_path()`).
     """
     source = read_article()
     headline = next(line.strip() for line in source.splitlines() if line.strip())
+    feedback = feedback if feedback is not None else FeedbackStore()
 
-    def respond(message: str, chat: list[dict], asked: list[str]) -> Iterator[tuple]:
-        if not message or not message.strip():  # an empty question is ignored: the chat stays as it was
-            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+    def respond(message: str, chat: list[dict], asked: list[str], turns: dict) -> Iterator[tuple]:
+        if not message or not message.strip():
+            chat = [*chat, {"role": "assistant", "content": EMPTY_HINT}]
+            yield "", chat, asked, turns, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         chat = [*chat, {"role": "user", "content": _shown_question(message)}, {"role": "assistant", "content": SEARCHING}]
-        yield "", chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield "", chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
         understood = rewrite_followup(message.strip(), asked)
         try:
             answerer = get_answerer()
             answer = answerer.answer(understood)
         except EmptyQuestionError:  # only control characters: nothing a person could read
-            chat[-1] = {"role": "assistant", "content": "请输入一个问题。"}
-            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+            chat[-1] = {"role": "assistant", "content": EMPTY_HINT}
+            yield "", chat, asked, turns, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         except QAError:
             log.exception("the engine failed on %r", understood)
             chat[-1] = {"role": "assistant", "content": "抱歉，问答系统暂时出了故障，请稍后再试。"}
-            yield "", chat, asked, gr.skip(), gr.skip(), gr.skip()
+            yield "", chat, asked, turns, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         chat[-1] = {"role": "assistant", "content": compose_reply(message, understood, answer)}
         yield (
             "",
             chat,
             [*asked, understood],
+            {**turns, len(chat) - 1: (message, understood, answer)},
             paragraph_html(answer),
             evidence_html(answer),
             article_html(answerer.document.source, answer),
+            plain_reply(message, answer, headline),
         )
+
+    def on_feedback(turns: dict, event: gr.LikeData) -> None:
+        verdict = FEEDBACK.get(event.liked) if isinstance(event.liked, (bool, str)) else None
+        index = event.index if isinstance(event.index, int) else None
+        if verdict is None or index not in turns:
+            return  # a hint or a message without an answer, or feedback taken back
+        try:
+            feedback.add(verdict, *turns[index])
+        except (OSError, sqlite3.Error):
+            log.exception("cannot store feedback in %s", feedback.path)
+            raise gr.Error("抱歉，反馈没有保存成功，请稍后再试。", print_exception=False) from None
+        gr.Info("谢谢您的反馈！")
 
     def ask(question: str) -> dict:
         """Answer one question about the article: Answer.to_dict() (text, found, score, start, end, evidence, …)."""
         try:
             return get_answerer().answer(question).to_dict()
         except EmptyQuestionError as error:  # the engine's message says what to send instead
-            raise gr.Error(str(error)) from error
+            raise gr.Error("请输入一个问题。(The question is empty.)", print_exception=False) from error
 
     def clear() -> tuple:
-        return [], [], PLACEHOLDER_HTML, "", article_html(source)
+        return [], [], {}, PLACEHOLDER_HTML, "", article_html(source), ""
 
     with gr.Blocks(title="大连民生问答", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -316,6 +358,7 @@ def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
             "答案都摘自原文，并标出出处；文章没有提到的，会如实说明。"
         )
         asked = gr.State([])  # the questions as understood (follow-ups rewritten), for the next follow-up
+        turns = gr.State({})  # chat message index -> (question, understood, Answer), for feedback on that message
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -325,13 +368,14 @@ def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
                     render_markdown=True,
                     latex_delimiters=[],  # a "$" in a question is a dollar sign, not LaTeX
                     allow_tags=False,
-                    buttons=["copy"],  # no "share": it would post to Hugging Face
-                    feedback_options=None,
+                    buttons=[],  # copying goes through 复制答案 (plain text); "share" would post to Hugging Face
+                    feedback_options=FEEDBACK_OPTIONS,
                     placeholder="请就这篇报道提问，例如：渤海大道什么时候全线通车？",
                     elem_id="qa-chat",
                 )
                 with gr.Row():
                     question = gr.Textbox(
+                        label="问题",
                         placeholder="输入问题，按回车提问",
                         show_label=False,
                         scale=5,
@@ -343,18 +387,22 @@ def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
                 gr.Markdown("试试这些问题：")
                 with gr.Row():
                     chips = [gr.Button(text, size="sm", variant="secondary", min_width=60) for text in EXAMPLES]
-                reset = gr.Button("清空对话", size="sm", variant="secondary")
+                with gr.Row():
+                    copy = gr.Button("复制答案", size="sm", variant="secondary", elem_id="qa-copy")
+                    reset = gr.Button("清空对话", size="sm", variant="secondary")
+                plain = gr.Textbox(visible=False, elem_id="qa-plain")  # the last answer as plain text, for 复制答案
             with gr.Column(scale=2):
                 paragraph = gr.HTML(PLACEHOLDER_HTML, css_template=CSS, js_on_load=None, elem_id="qa-paragraph")
-                evidence = gr.HTML("", css_template=CSS, js_on_load=None, elem_id="qa-evidence")
+                with gr.Accordion("其他相关句子（供参考的上下文，不是答案）", open=False):
+                    evidence = gr.HTML("", css_template=CSS, js_on_load=None, elem_id="qa-evidence")
                 with gr.Accordion("查看全文（答案用黄色标出）", open=False) as whole:
                     article = gr.HTML(article_html(source), css_template=CSS, js_on_load=None, elem_id="qa-article")
 
         # One engine at a time serves the typed question and the example chips alike.
         answering = dict(
             fn=respond,
-            inputs=[question, chatbot, asked],
-            outputs=[question, chatbot, asked, paragraph, evidence, article],
+            inputs=[question, chatbot, asked, turns],
+            outputs=[question, chatbot, asked, turns, paragraph, evidence, article, plain],
             concurrency_id="engine",
             show_progress="minimal",
         )
@@ -363,12 +411,17 @@ def build_demo(get_answerer: Callable[[], Answerer]) -> gr.Blocks:
             chip.click(lambda text=chip.value: text, None, question, queue=False, api_visibility="private").then(
                 **answering, api_visibility="private"
             )
+        chatbot.like(on_feedback, [turns], None, api_visibility="private")
+        copy.click(
+            None, [plain], None, api_visibility="private",
+            js="(text) => { if (text) { navigator.clipboard.writeText(text); } }",
+        )
         # The chatbot's own trash icon clears the follow-up history and the panels too.
         gr.on(
             [reset.click, chatbot.clear],
             clear,
             None,
-            [chatbot, asked, paragraph, evidence, article],
+            [chatbot, asked, turns, paragraph, evidence, article, plain],
             queue=False,
             api_visibility="private",
         )
@@ -404,7 +457,7 @@ def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
 
 
 engine = LazyAnswerer(load_answerer)
-demo = build_demo(engine.get)
+demo = build_demo(engine.get)  # `gradio app.py` serves this; `python app.py` builds its own with the flags below
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -414,11 +467,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--port", type=int, default=os.environ.get("QA_PORT", str(DEFAULT_PORT)), help="port to listen on ($QA_PORT)"
     )
+    parser.add_argument(
+        "--feedback-db", type=Path, default=default_feedback_path(),
+        help="SQLite file for 👍/👎/答案有误 (default: %(default)s); `qa feedback export` reads it",
+    )
     args = parser.parse_args(argv)
     print("正在加载问答引擎（第一次运行时会建立索引）……", flush=True)
     engine.get().warm_up()
     print(f"问答页面：http://{args.host}:{args.port}", flush=True)
-    serve(demo, args.host, args.port)
+    serve(build_demo(engine.get, FeedbackStore(args.feedback_db)), args.host, args.port)
 
 
 if __name__ == "__main__":

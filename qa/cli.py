@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+from pathlib import Path
 
 from qa.errors import QAError
 
@@ -80,6 +82,23 @@ def _index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback_export(args: argparse.Namespace) -> int:
+    from qa.feedback import FeedbackStore, export
+
+    store = FeedbackStore(args.db)
+    try:
+        if args.out is None:
+            count = export(store, sys.stdout)
+        else:
+            with open(args.out, "w", encoding="utf-8") as out:
+                count = export(store, out)
+    except (OSError, sqlite3.Error) as error:
+        print(f"error: cannot export the feedback in {store.path}: {error}", file=sys.stderr)
+        return 1
+    print(f"{count} disputed answers from {store.path}" + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `qa eval …` and `qa train-reader …` hand their arguments to their own parsers.
@@ -106,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     index = commands.add_parser("index", help="build the sentence index (or rebuild it with --force)")
     index.add_argument("--force", action="store_true", help="rebuild even when the index matches")
     index.set_defaults(run=_index)
+    feedback = commands.add_parser("feedback", help="what citizens said of answers in the web chat")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser(
+        "export", help="write the 👎 and 答案有误 answers as article-set rows (JSONL) for staff to complete"
+    )
+    export.add_argument("--db", type=Path, help="the feedback file (default: feedback.sqlite in the model cache)")
+    export.add_argument("--out", type=Path, help="the JSONL file to write (default: standard output)")
+    export.set_defaults(run=_feedback_export)
     commands.add_parser("eval", help="run an evaluation set (see `qa eval --help`)")
     commands.add_parser("train-reader", help="train the extractive reader (see `qa train-reader --help`)")
     commands.add_parser("fit-verifier", help="fit the answer verifier (see `qa fit-verifier --help`)")

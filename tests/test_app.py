@@ -121,6 +121,23 @@ def test_no_answer_never_guesses():
     assert "共完成老旧小区改造717万平方米" in reply  # the closest sentence, offered as context only
 
 
+def test_english_question_gets_english_labels():
+    reply = app.compose_reply("How much was renovated?", "How much was renovated?", BROKEN_ANSWER)
+    assert "Source：" in reply and "Confidence：fairly sure" in reply and "出处" not in reply
+
+
+def test_other_sentences_show_no_scores():
+    closest = [_evidence(BROKEN, BROKEN_PIECES, BROKEN_PIECES, score=0.99)] * 2
+    shown = app.evidence_html(_answer(closest, "717万平方米", BROKEN_START, BROKEN_START + 7))
+    assert "0.99" not in shown and "相关度" not in shown and "共完成老旧小区改造717万平方米" in shown
+
+
+def test_plain_reply_for_a_decline_says_so():
+    closest = [_evidence(BROKEN, BROKEN_PIECES, BROKEN_PIECES, score=0.3)]
+    plain = app.plain_reply(MAYOR, _answer(closest, score=0.1), "标题")
+    assert plain == f"{MAYOR}\n文章中没有提到这个问题的答案。\n《标题》"
+
+
 def test_reply_escapes_html_from_the_article():
     text = "<img src=x onerror=alert(1)>建成112处口袋公园。"
     start = text.index("112处")
@@ -179,7 +196,7 @@ def _launch(answerer):
 
 def _chat(client: Client, question: str, chat: list) -> tuple[list, str, str]:
     """One turn of the chat endpoint: (chat history, last reply text, answer-paragraph HTML)."""
-    _, chat, paragraph, _, _ = client.predict(question, chat, api_name="/chat")
+    _, chat, paragraph, _, _, _ = client.predict(question, chat, api_name="/chat")
     reply = "".join(part["text"] for part in chat[-1]["content"]) if chat else ""
     return chat, reply, paragraph
 
@@ -201,11 +218,19 @@ def test_chat_answers_and_highlights(scripted):
     assert answerer.questions[-1] == PARKS
 
 
-def test_empty_question_is_ignored(scripted):
+def test_empty_question_gets_a_hint_and_asks_nothing(scripted):
     answerer, url = scripted
     asked = len(answerer.questions)
-    chat, _, _ = _chat(Client(url, verbose=False), "   ", [])
-    assert chat == [] and len(answerer.questions) == asked
+    chat, reply, _ = _chat(Client(url, verbose=False), "   ", [])
+    assert [m["role"] for m in chat] == ["assistant"] and reply == app.EMPTY_HINT
+    assert len(answerer.questions) == asked
+
+
+def test_copy_text_is_plain(scripted):
+    answerer, url = scripted
+    _, _, _, _, _, plain = Client(url, verbose=False).predict(PARKS, [], api_name="/chat")
+    assert plain.startswith("答案：112处\n原文：2022年，以全市108条") and "出处：《" in plain
+    assert not set("*<>\\") & set(plain)
 
 
 def test_follow_up_is_rewritten_before_retrieval(scripted):

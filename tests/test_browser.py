@@ -29,13 +29,20 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 
 
 @pytest.fixture(scope="module")
-def url(answerer):
+def feedback(tmp_path_factory):
+    from qa.feedback import FeedbackStore
+
+    return FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite")
+
+
+@pytest.fixture(scope="module")
+def url(answerer, feedback):
     import app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    demo = app.build_demo(lambda: answerer)
+    demo = app.build_demo(lambda: answerer, feedback)
     _, local_url, _ = app.serve(demo, "127.0.0.1", port, block=False)
     yield local_url
     demo.close()
@@ -51,8 +58,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, url):
-    """A fresh page on the app that records dialogs (alert) and every request leaving 127.0.0.1."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    """A fresh page on the app that records dialogs (alert) and every request leaving 127.0.0.1; it may use the
+    clipboard, as a person's browser lets a page they clicked on."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
     page.dialogs = []
     page.outside_requests = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
@@ -65,7 +74,7 @@ def page(browser, url):
     page.goto(url)
     page.wait_for_selector("#qa-question textarea")
     yield page
-    page.close()
+    context.close()
 
 
 def _ask(page, question: str) -> None:
@@ -108,3 +117,22 @@ def test_html_in_a_question_is_shown_as_text(page, payload):
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert page.dialogs == []
     assert page.evaluate("() => window.__injected") is False
+
+
+def test_thumbs_up_is_stored_with_the_answer(page, feedback):
+    before = len(feedback.rows())
+    _ask(page, "渤海大道什么时候全线通车？")
+    page.get_by_role("button", name="Like").last.click()
+    page.wait_for_function("() => document.body.innerText.includes('谢谢您的反馈')", timeout=10_000)
+    rows = feedback.rows()
+    assert len(rows) == before + 1
+    assert rows[-1]["verdict"] == "like" and rows[-1]["question"] == "渤海大道什么时候全线通车？"
+    assert rows[-1]["answer"] == "2022年6月30日" and rows[-1]["found"] == 1
+
+
+def test_copy_answer_puts_plain_text_on_the_clipboard(page):
+    _ask(page, "2022年大连建成了多少处口袋公园？")
+    page.locator("#qa-copy").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.startswith("答案：112处\n原文：") and "出处：《" in copied
+    assert not set("*<>\\") & set(copied)
