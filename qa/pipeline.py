@@ -134,7 +134,12 @@ class Answerer:
         context, judged = self.judge(question, timings)
         q, hits = context.question, context.hits
         best = judged[0] if judged else None
-        notes = [f"问题过长，只使用了前{self.settings.max_question_chars}个字。"] if q.truncated else []
+        notes = []
+        if q.truncated and q.no_question:
+            notes = [f"问题太长，又没有以问号结尾的问句：请只输入一个问题（{self.settings.max_question_chars}字以内）。"]
+            return Answer(q.text, "", False, 0.0, None, None, None, self._evidence(hits, None), timings, notes)
+        if q.truncated:
+            notes = [f"问题超过{self.settings.max_question_chars}字，只回答了其中最后一个问句：{q.text}"]
         found = best is not None and best.verdict.probability >= self.threshold
         why = best.verdict.strongest() if best is not None else ()
         evidence = self._evidence(hits, best.candidate.row if found else None)

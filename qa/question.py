@@ -164,12 +164,13 @@ class Question:
     kind: str  # the expected answer kind (NUMBER, DATE, … PHRASE)
     unit: str | None  # for NUMBER: the measure word asked for ("多少处" -> "处")
     words: tuple[str, ...]  # content words of `simplified`
-    truncated: bool
+    truncated: bool  # longer than allowed: `text` is the last question sentence in it, else its beginning
     entities: tuple[str, ...] = ()  # names and numbers the answer's context must contain (沈阳, 2021年, 李桂珍; English: numbers)
     slot: tuple[str, str] | None = None  # the words around the question word: ("下足了", "功夫") for "下足了什么功夫"
     head: str | None = None  # the kind of place or body asked for: "小区" for "张岩家住哪个小区？" (see HEAD_ENDINGS)
     counted: str | None = None  # for NUMBER: what is counted, "企业" for "多少户企业缓缴了公积金？" (see `_counted`)
     tags: tuple[tuple[str, str], ...] = ()  # (word, jieba part of speech) of a Chinese question's `simplified`, tagged once
+    no_question: bool = False  # truncated, and no sentence of it ends with a question mark: nothing to answer safely
 
 
 def clean_question(raw: str) -> str:
@@ -185,6 +186,21 @@ def clean_question(raw: str) -> str:
     return re.sub(r" {2,}", " ", "".join(kept)).strip()
 
 
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+")
+
+
+def last_question(text: str, max_chars: int) -> str | None:
+    """The last sentence of `text` that ends with a question mark and fits in `max_chars` (a question pasted after a
+    long text); None when there is none.
+
+    >>> last_question("大连建成了很多口袋公园。居民很满意！渤海大道什么时候通车？谢谢。", 300)
+    '渤海大道什么时候通车？'
+    """
+    sentences = [sentence.strip() for sentence in _SENTENCE_END.split(text)]
+    fitting = [s for s in sentences if s.endswith(("？", "?")) and 1 < len(s) <= max_chars]
+    return fitting[-1] if fitting else None
+
+
 def analyse_question(raw: str, max_chars: int) -> Question:
     """Clean, truncate to `max_chars` and classify a question; empty questions raise EmptyQuestionError.
 
@@ -196,8 +212,11 @@ def analyse_question(raw: str, max_chars: int) -> Question:
     if not text:
         raise EmptyQuestionError("The question is empty: type a question about the article, e.g. “渤海大道什么时候全线通车？”.")
     truncated = len(text) > max_chars
+    no_question = False
     if truncated:
-        text = text[:max_chars]
+        asked = last_question(text, max_chars)
+        no_question = asked is None
+        text = asked if asked is not None else text[:max_chars]
     simplified = to_simplified(text)
     english = is_english(simplified)
     tags = () if english else _tags(simplified)
@@ -211,6 +230,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
         unit=unit,
         words=tuple(word_tokens(simplified)),
         truncated=truncated,
+        no_question=no_question,
         entities=tuple(dict.fromkeys(re.findall(r"\d+(?:\.\d+)?", simplified))) if english else _entities(simplified, tags),
         slot=None if english else _slot(simplified),
         head=_head(simplified.lower(), english),

@@ -66,10 +66,16 @@ def test_empty_question_raises_value_error(answerer):
         answerer.answer("   ")
 
 
-def test_overlong_question_is_truncated_with_a_note(answerer):
-    result = answerer.answer("口袋公园有多少处？" * 2000)
-    assert len(result.question) == Settings().max_question_chars
-    assert result.notes and "300" in result.notes[0]
+def test_overlong_text_is_answered_on_its_last_question_with_a_note(answerer):
+    result = answerer.answer("居民都喜欢到这里休闲、健身。" * 40 + "2022年大连建成了多少处口袋公园？")
+    assert result.question == "2022年大连建成了多少处口袋公园？" and result.text == "112处"
+    assert result.notes and "300" in result.notes[0] and "最后一个问句" in result.notes[0]
+
+
+def test_overlong_text_without_a_question_is_declined_with_a_request(answerer):
+    result = answerer.answer("大连建成口袋公园" * 2000)
+    assert not result.found and result.text == "" and len(result.question) == Settings().max_question_chars
+    assert "请只输入一个问题" in result.notes[0]
 
 
 @pytest.mark.parametrize("question", ["<script>alert(1)</script>", "😀😀？", "\x00\x1b渤海大道", "渤海大道什麼時候全線通車？"])

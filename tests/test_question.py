@@ -22,9 +22,15 @@ def test_emoji_and_html_are_kept_as_plain_text():
     assert clean_question("<b>口袋公园</b>😀？") == "<b>口袋公园</b>😀？"
 
 
-def test_overlong_question_is_truncated_and_flagged():
+def test_overlong_text_without_a_question_is_cut_and_flagged():
     q = analyse_question("口袋公园" * 2500, 300)
-    assert q.truncated and len(q.text) == 300
+    assert q.truncated and q.no_question and len(q.text) == 300
+
+
+def test_a_question_pasted_after_a_long_text_is_the_one_asked():
+    q = analyse_question("大连建成了很多口袋公园。" * 60 + "你好！渤海大道什么时候全线通车？谢谢", 300)
+    assert q.truncated and not q.no_question and q.text == "渤海大道什么时候全线通车？"
+    assert analyse_question("Dalian. " * 60 + "How deep is the tunnel? Thanks", 300).text == "How deep is the tunnel?"
 
 
 def test_traditional_question_is_matched_in_simplified():
