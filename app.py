@@ -81,6 +81,16 @@ mark.qa-answer { background: #fde047; color: #111827; padding: 0 0.1em; border-r
 .qa-score, .qa-where { color: #6b7280; font-size: 0.9em; }
 .qa-muted { color: #6b7280; }
 """
+# Page-wide: the empty chat's examples as one row that scrolls sideways (a phone keeps the input in view), labels that
+# never break inside a word.
+PAGE_CSS = """
+#qa-chat .examples { display: flex; flex-wrap: nowrap; overflow-x: auto; gap: 0.5em; padding-bottom: 0.3em; }
+#qa-chat .example { flex: 0 0 auto; max-width: 15em; }
+#qa-chat .placeholder-content { justify-content: flex-start; }
+#qa-chat details { margin-top: 0.4em; }
+#qa-chat details mark { background: #fde047; color: #111827; }
+.qa-label, #qa-chat strong { word-break: keep-all; white-space: nowrap; }
+"""
 
 
 class LazyAnswerer:
@@ -236,8 +246,10 @@ def compose_reply(asked: str, understood: str, answer: Answer) -> str:
         lines.append(f"> {_sentence_markdown(best, _answer_ranges(answer))}")
         source, sure = ("Source", "Confidence") if english else ("出处", "可信度")
         lines.append(
-            f"{source}：{escape_markdown(best.location)}　｜　{sure}：{confidence_words(answer.score, english)}"
+            f"{_unbroken(source)}：{escape_markdown(best.location)}　｜　"
+            f"{_unbroken(f'{sure}：{confidence_words(answer.score, english)}')}"
         )
+        lines.append(_folded_paragraph(answer, "Paragraph in the article" if english else "查看原文段落"))
     else:
         if english:
             lines.append("The article does not say.")
@@ -252,6 +264,18 @@ def compose_reply(asked: str, understood: str, answer: Answer) -> str:
             )
     lines += [f"*说明：{escape_markdown(note)}*" for note in answer.notes]
     return "\n\n".join(lines)
+
+
+def _unbroken(words: str) -> str:
+    """`words` with word joiners between the characters, so a narrow screen never breaks a label like 有一定把握."""
+    return "\u2060".join(words)
+
+
+def _folded_paragraph(answer: Answer, title: str) -> str:
+    """The answer's paragraph with the answer marked, folded under the reply (on a phone, the side panel is far below)."""
+    best = answer.evidence[0]
+    marks = [(s, e, "qa-answer") for start, end in _answer_ranges(answer) for s, e in local_spans(best.paragraph_pieces, start, end)]
+    return f"<details><summary>{escape_html(title)}</summary>{highlight(best.paragraph_text, marks)}</details>"
 
 
 def plain_reply(asked: str, answer: Answer, headline: str) -> str:
@@ -284,6 +308,11 @@ def _shown_question(question: str) -> str:
     if len(shown) > MAX_SHOWN_QUESTION_CHARS:
         shown = shown[:MAX_SHOWN_QUESTION_CHARS] + "……"
     return escape_markdown(shown)
+
+
+def _example_text(selected: gr.SelectData) -> str:
+    """The question of the example a citizen tapped in the empty chat."""
+    return selected.value["text"]
 
 
 def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | None = None) -> gr.Blocks:
@@ -363,14 +392,15 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="问答",
-                    height=520,
+                    height="min(520px, 62vh)",
                     sanitize_html=True,
                     render_markdown=True,
                     latex_delimiters=[],  # a "$" in a question is a dollar sign, not LaTeX
                     allow_tags=False,
                     buttons=[],  # copying goes through 复制答案 (plain text); "share" would post to Hugging Face
                     feedback_options=FEEDBACK_OPTIONS,
-                    placeholder="请就这篇报道提问，例如：渤海大道什么时候全线通车？",
+                    placeholder="请就这篇报道提问，或点一个例子：",
+                    examples=[{"text": text} for text in EXAMPLES],
                     elem_id="qa-chat",
                 )
                 with gr.Row():
@@ -384,9 +414,6 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
                         elem_id="qa-question",
                     )
                     send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="qa-send")
-                gr.Markdown("试试这些问题：")
-                with gr.Row():
-                    chips = [gr.Button(text, size="sm", variant="secondary", min_width=60) for text in EXAMPLES]
                 with gr.Row():
                     copy = gr.Button("复制答案", size="sm", variant="secondary", elem_id="qa-copy")
                     reset = gr.Button("清空对话", size="sm", variant="secondary")
@@ -407,10 +434,9 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
             show_progress="minimal",
         )
         gr.on([question.submit, send.click], **answering, api_name="chat", api_visibility="undocumented")
-        for chip in chips:
-            chip.click(lambda text=chip.value: text, None, question, queue=False, api_visibility="private").then(
-                **answering, api_visibility="private"
-            )
+        chatbot.example_select(_example_text, None, question, queue=False, api_visibility="private").then(
+            **answering, api_visibility="private"
+        )
         chatbot.like(on_feedback, [turns], None, api_visibility="private")
         copy.click(
             None, [plain], None, api_visibility="private",
@@ -451,6 +477,7 @@ def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
         run_history=False,
         mcp_server=False,
         ssr_mode=False,
+        css=PAGE_CSS,
         pwa=False,
         quiet=not block,
     )

@@ -56,11 +56,15 @@ def browser():
         chromium.close()
 
 
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser, url):
-    """A fresh page on the app that records dialogs (alert) and every request leaving 127.0.0.1; it may use the
-    clipboard, as a person's browser lets a page they clicked on."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, permissions=["clipboard-read", "clipboard-write"])
+def page(browser, url, request):
+    """A fresh page on the app (desktop size, or the size a test is parametrized with) that records dialogs (alert)
+    and every request leaving 127.0.0.1; it may use the clipboard, as a person's browser lets a page they clicked on."""
+    viewport = getattr(request, "param", DESKTOP)
+    context = browser.new_context(viewport=viewport, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.dialogs = []
     page.outside_requests = []
@@ -136,3 +140,21 @@ def test_copy_answer_puts_plain_text_on_the_clipboard(page):
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied.startswith("答案：112处\n原文：") and "出处：《" in copied
     assert not set("*<>\\") & set(copied)
+
+
+@pytest.mark.parametrize("page", [PHONE], indirect=True)
+def test_on_a_phone_the_answer_and_its_marked_paragraph_are_in_the_first_screen(page):
+    page.locator("#qa-chat .example").first.click()  # the examples sit in the empty chat
+    page.wait_for_function(
+        """() => { const bots = document.querySelectorAll('#qa-chat [data-testid="bot"]');
+                   return bots.length > 0 && !bots[bots.length - 1].innerText.includes('正在文章中查找'); }""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    reply = page.locator('#qa-chat [data-testid="bot"]').last
+    reply.locator("summary").click()  # 查看原文段落
+    answer, marked = reply.locator("strong").first, reply.locator("details mark")
+    assert answer.inner_text() == "112处" and marked.inner_text() == "112处"
+    for shown in (answer, marked):
+        box = shown.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900, box
+    assert page.outside_requests == []
