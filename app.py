@@ -19,8 +19,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from qa.article import read_article  # noqa: E402
+from qa.article import ARTICLE_ID, read_article  # noqa: E402
 from qa.conversation import rewrite_followup  # noqa: E402
+from qa.document import Document, parse_document  # noqa: E402
 from qa.errors import EmptyQuestionError, QAError  # noqa: E402
 from qa.feedback import FeedbackStore, default_feedback_path  # noqa: E402
 from qa.results import Answer, Evidence  # noqa: E402
@@ -80,6 +81,20 @@ mark.qa-answer { background: #fde047; color: #111827; padding: 0 0.1em; border-r
 .qa-evidence li { margin-bottom: 0.5em; }
 .qa-score, .qa-where { color: #6b7280; font-size: 0.9em; }
 .qa-muted { color: #6b7280; }
+.qa-para { margin: 0 0 0.8em 0; }
+a.qa-goto { color: inherit; text-decoration: underline dotted; cursor: pointer; }
+"""
+# A click on 出处 (a link to the paragraph's anchor) opens the whole article and scrolls the paragraph into view.
+GOTO_JS = """
+() => document.addEventListener("click", (event) => {
+  const link = event.target.closest("a.qa-goto");
+  if (!link) return;
+  event.preventDefault();
+  const header = document.querySelector("#qa-whole .label-wrap");
+  if (header && !header.classList.contains("open")) header.click();
+  const show = () => document.getElementById(link.getAttribute("href").slice(1))?.scrollIntoView({block: "center"});
+  setTimeout(show, 300);
+})
 """
 # Page-wide: the empty chat's examples as one row that scrolls sideways (a phone keeps the input in view), labels that
 # never break inside a word.
@@ -204,8 +219,9 @@ def paragraph_html(answer: Answer) -> str:
         spans += [(s, e, "qa-answer") for s, e in local_spans(best.paragraph_pieces, start, end)]
     where = best.location + (f"（{best.section}）" if best.section and best.section not in best.location else "")
     heading = "答案出处" if answer.found else "文章中没有答案，最接近的段落"
+    link = f'<a class="qa-goto" href="#{_anchor(best.paragraph_start)}" title="在全文中查看">{escape_html(where)}</a>'
     return (
-        f'<div class="qa-location">{escape_html(heading)}：{escape_html(where)}</div>'
+        f'<div class="qa-location">{escape_html(heading)}：{link}</div>'
         f'<div class="qa-paragraph">{highlight(best.paragraph_text, spans)}</div>'
     )
 
@@ -221,13 +237,26 @@ def evidence_html(answer: Answer) -> str:
     return f'<ol class="qa-evidence">{items}</ol>'
 
 
-def article_html(source: str, answer: Answer | None = None) -> str:
-    """The whole article, with the answer's sentence underlined and the answer marked."""
-    spans: list[tuple[int, int, str]] = []
+def article_html(document: Document, answer: Answer | None = None) -> str:
+    """The whole article, paragraph by paragraph, each numbered as answers cite it (第1部分 · 第4段) and anchored for
+    出处 to scroll to; the answer's sentence underlined and the answer marked."""
+    marks: list[tuple[int, int, str]] = []
     if answer is not None and answer.evidence:
-        spans += [(s, e, "qa-sentence") for s, e in answer.evidence[0].pieces]
-        spans += [(s, e, "qa-answer") for s, e in _answer_ranges(answer)]
-    return f'<div class="qa-article">{highlight(source, spans)}</div>'
+        marks += [(s, e, "qa-sentence") for s, e in answer.evidence[0].pieces]
+        marks += [(s, e, "qa-answer") for s, e in _answer_ranges(answer)]
+    paragraphs = []
+    for unit in document.units:
+        spans = [(lo, hi, css) for start, end, css in marks for lo, hi in local_spans(unit.pieces, start, end)]
+        paragraphs.append(
+            f'<p class="qa-para" id="{_anchor(unit.start)}"><span class="qa-where">{escape_html(document.location(unit))}'
+            f"</span><br>{highlight(unit.text, spans)}</p>"
+        )
+    return f'<div class="qa-article">{"".join(paragraphs)}</div>'
+
+
+def _anchor(paragraph_start: int) -> str:
+    """The id of the paragraph starting at source offset `paragraph_start` in the whole-article panel."""
+    return f"qa-at-{paragraph_start}"
 
 
 def compose_reply(asked: str, understood: str, answer: Answer) -> str:
@@ -323,6 +352,7 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
     `qa.feedback.default_feedback_path()`).
     """
     source = read_article()
+    document = parse_document(source, ARTICLE_ID)
     headline = next(line.strip() for line in source.splitlines() if line.strip())
     feedback = feedback if feedback is not None else FeedbackStore()
 
@@ -355,7 +385,7 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
             {**turns, len(chat) - 1: (message, understood, answer)},
             paragraph_html(answer),
             evidence_html(answer),
-            article_html(answerer.document.source, answer),
+            article_html(document, answer),
             plain_reply(message, answer, headline),
         )
 
@@ -379,7 +409,7 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
             raise gr.Error("请输入一个问题。(The question is empty.)", print_exception=False) from error
 
     def clear() -> tuple:
-        return [], [], {}, PLACEHOLDER_HTML, "", article_html(source), ""
+        return [], [], {}, PLACEHOLDER_HTML, "", article_html(document), ""
 
     with gr.Blocks(title="大连民生问答", analytics_enabled=False) as demo:
         gr.Markdown(
@@ -422,8 +452,8 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
                 paragraph = gr.HTML(PLACEHOLDER_HTML, css_template=CSS, js_on_load=None, elem_id="qa-paragraph")
                 with gr.Accordion("其他相关句子（供参考的上下文，不是答案）", open=False):
                     evidence = gr.HTML("", css_template=CSS, js_on_load=None, elem_id="qa-evidence")
-                with gr.Accordion("查看全文（答案用黄色标出）", open=False) as whole:
-                    article = gr.HTML(article_html(source), css_template=CSS, js_on_load=None, elem_id="qa-article")
+                with gr.Accordion("查看全文（答案用黄色标出）", open=False, elem_id="qa-whole") as whole:
+                    article = gr.HTML(article_html(document), css_template=CSS, js_on_load=None, elem_id="qa-article")
 
         # One engine at a time serves the typed question and the example chips alike.
         answering = dict(
@@ -478,6 +508,7 @@ def serve(app: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
         mcp_server=False,
         ssr_mode=False,
         css=PAGE_CSS,
+        js=GOTO_JS,
         pwa=False,
         quiet=not block,
     )

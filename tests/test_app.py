@@ -11,6 +11,7 @@ from gradio_client import Client
 
 import app
 from qa.article import read_article
+from qa.document import parse_document
 from qa.errors import EmptyQuestionError, ModelUnavailableError
 from qa.results import Answer, Evidence
 
@@ -80,10 +81,17 @@ def test_paragraph_marks_the_answer_after_a_page_break():
     assert "第1部分 · 第6段" in html
 
 
-def test_article_marks_the_answer_at_its_source_offsets():
-    html = app.article_html(BROKEN, BROKEN_ANSWER)
-    assert re.search(r"<mark[^>]*>717万平方米</mark>", html)
-    assert "[page 2]" in html and html.count("<mark") == 1
+def test_article_numbers_each_paragraph_as_cited_and_marks_the_answer():
+    document = parse_document(ARTICLE, "article")
+    start = ARTICLE.index("2022年，以全市108条")
+    end, span = ARTICLE.index("。", start) + 1, ARTICLE.index("112处", start)
+    answer = _answer([_evidence(ARTICLE, ((start, end),), ((start, end),))], "112处", span, span + 4)
+    html = app.article_html(document, answer)
+    assert html.count("<mark") == 1 and re.search(r"<mark[^>]*>112处</mark>", html)
+    assert html.count('class="qa-para"') == len(document.units)
+    unit = next(u for u in document.units if u.start <= start < u.end)
+    assert f'id="qa-at-{unit.start}"><span class="qa-where">{document.location(unit)}</span>' in html
+    assert f'href="#qa-at-{answer.evidence[0].paragraph_start}"' in app.paragraph_html(answer)
 
 
 def test_highlight_escapes_article_text():

@@ -158,3 +158,16 @@ def test_on_a_phone_the_answer_and_its_marked_paragraph_are_in_the_first_screen(
         box = shown.bounding_box()
         assert box is not None and box["y"] + box["height"] <= 900, box
     assert page.outside_requests == []
+
+
+def test_clicking_the_source_opens_the_article_at_its_numbered_paragraph(page):
+    _ask(page, "2022年大连建成了多少处口袋公园？")
+    link = page.locator("#qa-paragraph a.qa-goto")
+    target = page.locator("#" + link.get_attribute("href")[1:])
+    link.click()
+    target.wait_for(state="visible")
+    page.wait_for_timeout(1000)  # the scroll runs once the article has opened
+    assert target.locator(".qa-where").inner_text() == "第1部分 · 第4段" == link.inner_text().split("（")[0]
+    assert target.locator("mark.qa-answer").inner_text() == "112处"
+    box, viewport = target.bounding_box(), page.viewport_size
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], box
