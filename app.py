@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import threading
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from qa.conversation import rewrite_followup  # noqa: E402
 from qa.document import Document, parse_document  # noqa: E402
 from qa.errors import EmptyQuestionError, QAError  # noqa: E402
 from qa.feedback import FeedbackStore, default_feedback_path  # noqa: E402
-from qa.results import Answer, Evidence  # noqa: E402
+from qa.results import Answer, AnswerDict, Evidence  # noqa: E402
 from qa.settings import Settings  # noqa: E402
 from qa.text import is_english  # noqa: E402
 
@@ -401,12 +402,16 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
             raise gr.Error("抱歉，反馈没有保存成功，请稍后再试。", print_exception=False) from None
         gr.Info("谢谢您的反馈！")
 
-    def ask(question: str) -> dict:
+    def ask(question: str) -> AnswerDict:
         """Answer one question about the article: Answer.to_dict() (text, found, score, start, end, evidence, …)."""
         try:
             return get_answerer().answer(question).to_dict()
         except EmptyQuestionError as error:  # the engine's message says what to send instead
             raise gr.Error("请输入一个问题。(The question is empty.)", print_exception=False) from error
+
+    # Gradio reads the hints as written, and this module's are strings (postponed annotations): resolve them, so that
+    # /ask publishes AnswerDict's fields as its schema.
+    ask.__annotations__ = typing.get_type_hints(ask)
 
     def clear() -> tuple:
         return [], [], {}, PLACEHOLDER_HTML, "", article_html(document), ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,42 @@ class Answer:
     pieces: tuple[tuple[int, int], ...] = ()  # the document slices that make up `text`
     why: tuple[tuple[str, float], ...] = ()  # the verifier's strongest feature contributions
 
-    def to_dict(self) -> dict:
-        """A JSON-ready dict (tuples become lists)."""
+    def to_dict(self) -> AnswerDict:
+        """A JSON-ready dict (tuples become lists on the way through JSON)."""
         return asdict(self)
+
+
+class EvidenceDict(TypedDict):
+    """`Evidence` as JSON: the schema the web app's `/ask` endpoint publishes."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+    doc_id: str
+    location: str
+    section: str
+    paragraph: int
+    paragraph_text: str
+    paragraph_start: int
+    paragraph_end: int
+    pieces: list[list[int]]
+    paragraph_pieces: list[list[int]]
+
+
+class AnswerDict(TypedDict):
+    """`Answer.to_dict()`: the schema the web app's `/ask` endpoint publishes."""
+
+    question: str
+    text: str
+    found: bool
+    score: float
+    start: int | None
+    end: int | None
+    doc_id: str | None
+    evidence: list[EvidenceDict]
+    timings: dict[str, float]
+    notes: list[str]
+    method: str
+    pieces: list[list[int]]
+    why: list[list[str | float]]

@@ -285,6 +285,22 @@ def test_engine_failure_becomes_a_friendly_message(scripted):
     assert reply == "抱歉，问答系统暂时出了故障，请稍后再试。"
 
 
+def test_ask_publishes_the_answer_schema(scripted):
+    from dataclasses import fields
+
+    from qa.results import AnswerDict, Evidence, EvidenceDict
+
+    assert list(AnswerDict.__annotations__) == [f.name for f in fields(Answer)]
+    assert list(EvidenceDict.__annotations__) == [f.name for f in fields(Evidence)]
+    _, url = scripted
+    info = Client(url, verbose=False).view_api(return_format="dict", print_info=False)
+    (returned,) = info["named_endpoints"]["/ask"]["returns"]
+    schema = returned["type"]
+    assert set(schema["properties"]) == set(AnswerDict.__annotations__)
+    assert schema["properties"]["found"]["type"] == "boolean"
+    assert set(schema["properties"]["evidence"]["items"]["properties"]) == set(EvidenceDict.__annotations__)
+
+
 def test_ask_returns_the_answer_dict(scripted):
     answerer, url = scripted
     result = Client(url, verbose=False).predict(PARKS, api_name="/ask")
