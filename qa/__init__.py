@@ -5,7 +5,13 @@ Importing `qa` is cheap: the pipeline and its models load on first use.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+# Nothing leaves the machine: ONNX Runtime (1.32) looks up a telemetry host every few seconds unless this is set before
+# it is imported, and the Hugging Face hub is never needed (every model is built locally, see qa.build).
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 __all__ = ["Answer", "Answerer", "Evidence", "Settings", "answer"]
 

