@@ -9,6 +9,7 @@ verifier's operating point is the answer, otherwise "the article does not say".
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from qa.verify.verifier import VERIFIER_FILE, Verdict, Verifier
 # characters (a CMRC paragraph whole; about four of the article's).
 READER_PASSAGES = 4
 READER_CHARS = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,11 @@ class Answerer:
         """An in-memory index over any texts ({doc_id: text}); evidence then carries the doc id."""
         if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
             raise TypeError("texts must be a dict of {doc_id: text} strings")
+        if not any(text.strip() for text in texts.values()):
+            raise ValueError("texts holds no text to answer from: give at least one non-blank text")
         settings = settings if settings is not None else Settings()
         embedder = embedder if embedder is not None else _default_embedder(settings)
-        corpus = Corpus([parse_document(text, doc_id) for doc_id, text in texts.items()])
+        corpus = Corpus([parse_document(_encodable(text, doc_id), doc_id) for doc_id, text in texts.items()])
         dense = DenseIndex.build(
             corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size, show_progress
         )
@@ -295,6 +299,15 @@ def shipped_verifier() -> Verifier:
     verifier = Verifier.load(VERIFIER_FILE)
     verifier.check(FEATURES)
     return verifier
+
+
+def _encodable(text: str, doc_id: str) -> str:
+    """`text` with each lone surrogate (a broken UTF-16 pair, which no file can hold) replaced by U+FFFD, said on
+    stderr; offsets are unchanged (one character for one)."""
+    if not _SURROGATE.search(text):
+        return text
+    print(f"{doc_id}: {len(_SURROGATE.findall(text))} undecodable characters replaced by U+FFFD", file=sys.stderr)
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _default_embedder(settings: Settings):

@@ -68,3 +68,13 @@ def test_empty_question_fails_with_one_clear_line(run):
 def test_index_command_builds_and_reports(run):
     out = run("index")
     assert out.returncode == 0 and "sentences" in out.stdout
+
+
+def test_a_closed_output_pipe_ends_quietly(embedder, tmp_path):
+    env = dict(os.environ, QA_INDEX_DIR=str(tmp_path / "index"))
+    pipeline = subprocess.run(
+        f"yes 渤海大道什么时候全线通车？ | head -20 | {sys.executable} -m qa.cli ask --json | head -1",
+        shell=True, capture_output=True, text=True, env=env, timeout=300, executable="/bin/bash",
+    )
+    assert json.loads(pipeline.stdout)["text"] == "2022年6月30日"
+    assert "Traceback" not in pipeline.stderr and "BrokenPipeError" not in pipeline.stderr

@@ -98,6 +98,21 @@ def test_texts_must_be_a_mapping(fake_embedder):
         Answerer.from_texts(["not", "a", "dict"], RULES_ONLY, embedder=fake_embedder, verifier=VERIFIER)
 
 
+@pytest.mark.parametrize("texts", [{}, {"a": ""}, {"a": " \n\u3000", "b": "\t"}])
+def test_no_text_at_all_is_a_clear_error(fake_embedder, texts):
+    with pytest.raises(ValueError, match="no text to answer from"):
+        Answerer.from_texts(texts, RULES_ONLY, embedder=fake_embedder, verifier=VERIFIER)
+
+
+def test_a_lone_surrogate_is_replaced_and_offsets_hold(fake_embedder, capsys):
+    text = "2022年，大连\ud800建成112处口袋公园。"
+    answerer = Answerer.from_texts({"broken": text}, RULES_ONLY, embedder=fake_embedder, verifier=VERIFIER)
+    assert answerer.document.source == text.replace("\ud800", "\ufffd")
+    assert "1 undecodable characters replaced" in capsys.readouterr().err
+    result = answerer.answer("大连建成了多少处口袋公园？")
+    assert answerer.document.source[result.start : result.end] == result.text == "112处"
+
+
 class FakeReader:
     """Answers with a fixed phrase wherever it occurs, with a fixed probability and a span score `margin` logits above
     its no-answer score."""
