@@ -112,12 +112,30 @@ class Corpus:
                 continue
             unit_rows = self._unit_rows[key]
             length = sum(len(self.rows[r].sentence.text) for r in unit_rows)
+            if length > budget:  # a paragraph longer than the budget (a pasted text): the sentence and its neighbours
+                unit_rows = self._around(row, unit_rows, budget)
+                length = sum(len(self.rows[r].sentence.text) for r in unit_rows)
             if chosen and size + length > budget:
                 continue
             seen.add(key)
             chosen += unit_rows
             size += length
         return self.joined_passages(chosen)
+
+    def _around(self, row: int, unit_rows: list[int], budget: int) -> list[int]:
+        """`row` and the sentences next to it in `unit_rows`, alternately after and before, while within `budget`."""
+        at = unit_rows.index(row)
+        first, last = at, at
+        size = len(self.rows[row].sentence.text)
+        while True:
+            grown = False
+            for candidate in (last + 1, first - 1):
+                if 0 <= candidate < len(unit_rows):
+                    length = len(self.rows[unit_rows[candidate]].sentence.text)
+                    if size + length <= budget:
+                        first, last, size, grown = min(first, candidate), max(last, candidate), size + length, True
+            if not grown:
+                return unit_rows[first : last + 1]
 
     @functools.cached_property
     def _unit_rows(self) -> dict[tuple[str, int], list[int]]:

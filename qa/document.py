@@ -29,6 +29,11 @@ CLOSERS = "”’」』）)】》"  # stay with the sentence whose terminator th
 PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "（": "）", "(": ")"}
 # A quotation longer than this is split like plain text: it keeps sentences short enough to retrieve.
 MAX_QUOTED_CHARS = 120
+# A longer run without a sentence end (pasted text, a table) is cut at its last clause mark within this length, else at
+# this length, so that no sentence makes retrieval or the reader's windows unbounded (the article's longest is 169).
+MAX_SENTENCE_CHARS = 300
+CLAUSE_MARKS = "，、：,:"
+_NEXT_VISIBLE = re.compile(r"\s*(\S?)")
 
 MAX_HEADLINE_CHARS = 50
 MAX_TITLE_CHARS = 30  # numbered headings and brief titles
@@ -329,8 +334,24 @@ def split_sentences(text: str) -> list[Piece]:
         spans.append((begin, i))
         begin = i
     spans.append((begin, len(text)))
-    trimmed = (_trim(text, i, j) for i, j in spans)
+    trimmed = (_trim(text, i, j) for start, end in spans for i, j in _capped(text, start, end))
     return [span for span in trimmed if span is not None]
+
+
+def _capped(text: str, start: int, end: int) -> list[Piece]:
+    """`text[start:end]` in pieces of at most MAX_SENTENCE_CHARS, each ending at a clause mark where one is near.
+
+    >>> [len(piece) for piece in (("口袋公园，" * 70)[i:j] for i, j in _capped("口袋公园，" * 70, 0, 350))]
+    [300, 50]
+    """
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        mark = max(text.rfind(char, start, limit) for char in CLAUSE_MARKS)
+        cut = mark + 1 if mark > start else limit
+        pieces.append((start, cut))
+        start = cut
+    return [*pieces, (start, end)]
 
 
 def _is_stop(text: str, i: int) -> bool:
@@ -339,8 +360,8 @@ def _is_stop(text: str, i: int) -> bool:
         return True
     if char not in ASCII_STOPS:
         return False
-    rest = text[i + 1 :].lstrip()
-    return not rest or rest[0] in CLOSERS or _SINGLE_CJK_RE.match(rest[0]) is not None
+    following = _NEXT_VISIBLE.match(text, i + 1).group(1)  # not a slice of the rest: that made long texts quadratic
+    return not following or following in CLOSERS or _SINGLE_CJK_RE.match(following) is not None
 
 
 def _quoted_mask(text: str) -> list[bool]:

@@ -20,3 +20,12 @@ def test_reader_passages_join_top_sentences_per_document_in_document_order():
     start = joined.text.index("1个小时")
     assert joined.locate(start, start + 4) == (rows[second], second.index("1个小时"), second.index("1个小时") + 4)
     assert joined.locate(len(first) - 3, len(first) + 2) is None  # runs across the two sentences
+
+
+def test_a_paragraph_longer_than_the_budget_is_read_around_the_sentence():
+    text = "".join(f"第{i}句讲口袋公园。" for i in range(400))  # one paragraph of 400 sentences
+    corpus = Corpus([parse_document(text, "long")])
+    row = next(i for i, r in enumerate(corpus.rows) if r.sentence.text.startswith("第200句"))
+    (passage,) = corpus.joined_paragraphs([row], budget=100)
+    assert "第200句" in passage.text and len(passage.text) <= 100
+    assert passage.text.startswith("第19") and passage.text.endswith("口袋公园。")  # neighbours on both sides

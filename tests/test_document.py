@@ -338,3 +338,16 @@ def test_article_counts(doc):
 
 def test_docstring_examples():
     assert doctest.testmod(qa.document).failed == 0
+
+
+@pytest.mark.parametrize("text", ["大连建成口袋公园" * 2000, "口袋公园，" * 900, "a" * 5000, "大连 " * 3000 + "？"])
+def test_a_run_without_sentence_ends_is_cut_into_bounded_sentences(text):
+    spans = split_sentences(text)
+    assert max(end - start for start, end in spans) <= qa.document.MAX_SENTENCE_CHARS
+    assert "".join(text[start:end] for start, end in spans).replace(" ", "") == text.replace(" ", "")
+    if "，" in text:  # cut after a clause mark when one lies within reach
+        assert all(text[end - 1] == "，" for _, end in spans[:-1])
+
+
+def test_the_articles_sentences_are_all_shorter_than_the_cap(doc):
+    assert max(len(sentence.text) for sentence in doc.sentences) < qa.document.MAX_SENTENCE_CHARS
