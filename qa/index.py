@@ -162,6 +162,11 @@ def load_or_build(
             reason = f"the index in {directory} is stale: {reason}"
     print(f"Building the sentence index: {reason}.", file=sys.stderr)
     index = DenseIndex.build(texts, encoder, document_sha256, chunking, batch_size=batch_size, show_progress=True)
-    index.save(directory)
+    try:
+        index.save(directory)
+    except OSError as error:  # a read-only or full folder: answer from memory now, build again next time
+        print(f"Index built in {index.metadata.build_seconds:.1f} s but not saved: cannot write {directory} "
+              f"({error.strerror or error}); set QA_INDEX_DIR to a writable folder to keep it.", file=sys.stderr)
+        return index
     print(f"Index built in {index.metadata.build_seconds:.1f} s ({len(index)} sentences) -> {directory}", file=sys.stderr)
     return index

@@ -7,9 +7,10 @@ or half-written one is rebuilt (`qa.model_cache`). Building imports `qa.build` (
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,8 @@ def model_dir(cache_dir: Path | None = None) -> Path:
         if not converted():
             from qa.build.convert import convert_weights
 
-            convert_weights(source, target)
+            with _writable(target):
+                convert_weights(source, target)
             if not converted():
                 raise ModelUnavailableError(f"{target} was converted but does not check out; delete it and retry")
     return target
@@ -65,7 +67,8 @@ def encoder_dir(cache_dir: Path | None = None) -> Path:
         if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256):
             from qa.build.export import export_encoder
 
-            export_encoder(base, source, target)
+            with _writable(target):
+                export_encoder(base, source, target)
     return target
 
 
@@ -90,8 +93,21 @@ def exported_reader(weights_path: Path, base: Path, table: Callable[[], np.ndarr
         if not is_complete(target, RECORD, lambda record: record["weights_sha256"] == weights_sha256):
             from qa.build.export import export_reader
 
-            export_reader(weights_path, weights_sha256, base, table(), target)
+            with _writable(target):
+                export_reader(weights_path, weights_sha256, base, table(), target)
     return target
+
+
+@contextlib.contextmanager
+def _writable(target: Path) -> Iterator[None]:
+    """Turn a failure to write a build into `target` (a read-only or full cache) into one line saying what to do."""
+    try:
+        yield
+    except OSError as error:
+        raise ModelUnavailableError(
+            f"cannot build {target.name} in {target.parent} ({error.strerror or error}): make that folder writable, "
+            "or set QA_CACHE_DIR to a writable folder"
+        ) from error
 
 
 def encoder(cache_dir: Path | None = None) -> OnnxEncoder:

