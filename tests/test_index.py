@@ -74,3 +74,17 @@ def test_metadata_replaced_by_a_folder_is_rebuilt_in_memory(tmp_path, fake_embed
     assert len(index) == len(TEXTS)
     err = capsys.readouterr().err
     assert "unreadable" in err and "not saved" in err
+
+
+def test_vectors_damaged_in_place_are_caught_and_rebuilt(tmp_path, fake_embedder, capsys):
+    from qa.index import INDEX_FILE
+
+    built = load_or_build(tmp_path, TEXTS, fake_embedder, "doc-sha", CHUNKING)
+    path = tmp_path / INDEX_FILE
+    data = bytearray(path.read_bytes())
+    data[-8:] = bytes(8) if data[-8:] != bytes(8) else b"\xff" * 8  # the same size, other bytes in the last vector
+    path.write_bytes(bytes(data))
+    capsys.readouterr()
+    rebuilt = load_or_build(tmp_path, TEXTS, fake_embedder, "doc-sha", CHUNKING)
+    assert "not those recorded" in capsys.readouterr().err
+    assert rebuilt.metadata.vectors_sha256 == built.metadata.vectors_sha256
