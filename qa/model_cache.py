@@ -1,7 +1,9 @@
 """Folders of built models in the cache: built under a temporary name, recorded last, renamed into place.
 
-A folder counts only when its record says the build was verified and every file it lists has the listed size, so
-an interrupted build, a half-copied folder or a truncated file is rebuilt, never used.
+A folder counts only when its record says the build was verified and every file it lists has the listed size and
+content hash, so an interrupted build, a half-copied folder, a truncated file or bytes changed in place are rebuilt,
+never used. A file is hashed again only when its size or modification time differs from when it last checked out
+(`STAMPS`), so a process that finds the folder as it was pays no hashing.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+STAMPS = ".checked.json"  # {file: [size, mtime_ns]} of the files as they last matched their recorded hashes
 
 
 def sha256_file(path: Path) -> str:
@@ -31,9 +36,32 @@ def is_complete(folder: Path, record_name: str, matches: Callable[[dict], bool])
             matches(record)
             and record["verification"]["passed"]
             and all((folder / name).stat().st_size == size for name, size in record["files"].items())
+            and _contents_match(folder, record["sha256"])
         )
     except (OSError, ValueError, KeyError, TypeError):
         return False
+
+
+def _contents_match(folder: Path, hashes: dict[str, str]) -> bool:
+    """True when every file has its recorded sha256; files unchanged since they last matched are not read again."""
+    try:
+        stamps = json.loads((folder / STAMPS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamps = {}
+    checked = {}
+    for name, digest in hashes.items():
+        status = (folder / name).stat()
+        stamp = [status.st_size, status.st_mtime_ns]
+        if stamps.get(name) != stamp and sha256_file(folder / name) != digest:
+            print(f"{folder / name} differs from what was built (damaged or replaced); rebuilding it.", file=sys.stderr)
+            return False
+        checked[name] = stamp
+    if checked != stamps:
+        try:
+            (folder / STAMPS).write_text(json.dumps(checked) + "\n", encoding="utf-8")
+        except OSError:
+            pass  # a read-only cache: checked again next time
+    return True
 
 
 def build_folder(target: Path, record_name: str, build: Callable[[Path], dict]) -> None:
@@ -46,7 +74,9 @@ def build_folder(target: Path, record_name: str, build: Callable[[Path], dict]) 
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
         record = build(work)
-        record["files"] = {str(p.relative_to(work)): p.stat().st_size for p in sorted(work.rglob("*")) if p.is_file()}
+        files = [p for p in sorted(work.rglob("*")) if p.is_file()]
+        record["files"] = {str(p.relative_to(work)): p.stat().st_size for p in files}
+        record["sha256"] = {str(p.relative_to(work)): sha256_file(p) for p in files}
         (work / record_name).write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _move_into_place(work, target, record_name)
     finally:

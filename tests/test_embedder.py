@@ -89,6 +89,16 @@ def test_a_truncated_file_in_a_finished_folder_triggers_a_rebuild(tmp_path, fake
     assert (folder / "model.safetensors").stat().st_size == 1000
 
 
+def test_bytes_changed_in_place_trigger_a_rebuild_with_a_message(tmp_path, fake_conversion, capsys):
+    cache = tmp_path / "cache"
+    folder = model_registry.model_dir(cache)
+    assert model_registry.model_dir(cache) == folder and len(fake_conversion) == 1  # checked, stamped, reused
+    (folder / "model.safetensors").write_bytes(b"\1" * 1000)  # the same size, other bytes
+    model_registry.model_dir(cache)
+    assert len(fake_conversion) == 2 and "differs from what was built" in capsys.readouterr().err
+    assert (folder / "model.safetensors").read_bytes() == b"\0" * 1000
+
+
 def test_a_crash_during_conversion_leaves_nothing_behind(tmp_path, fake_conversion, monkeypatch):
     def crash(_folder, _source):
         raise RuntimeError("killed mid-verification")
