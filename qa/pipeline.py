@@ -36,7 +36,6 @@ from qa.verify.verifier import VERIFIER_FILE, Verdict, Verifier
 # characters (a CMRC paragraph whole; about four of the article's).
 READER_PASSAGES = 4
 READER_CHARS = 1000
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -299,6 +298,9 @@ def shipped_verifier() -> Verifier:
     verifier = Verifier.load(VERIFIER_FILE)
     verifier.check(FEATURES)
     return verifier
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone half of a UTF-16 pair
 
 
 def _encodable(text: str, doc_id: str) -> str:
