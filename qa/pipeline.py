@@ -138,10 +138,9 @@ class Answerer:
         q, hits = context.question, context.hits
         best = judged[0] if judged else None
         notes = []
-        if q.truncated and q.no_question:
+        if q.no_question:
             notes = [f"问题太长，又没有以问号结尾的问句：请只输入一个问题（{self.settings.max_question_chars}字以内）。"]
-            return Answer(q.text, "", False, 0.0, None, None, None, self._evidence(hits, None), timings, notes)
-        if q.truncated:
+        elif q.truncated:
             notes = [f"问题超过{self.settings.max_question_chars}字，只回答了其中最后一个问句：{q.text}"]
         found = best is not None and best.verdict.probability >= self.threshold
         why = best.verdict.strongest() if best is not None else ()
@@ -189,11 +188,12 @@ class Answerer:
         timings = timings if timings is not None else {}
         q, terms, hits, ranked = self._run(question, timings)
         clock = time.perf_counter()
-        reading = self._read(q, hits)
+        reading = None if q.no_question else self._read(q, hits)
         timings["read"] = time.perf_counter() - clock
         clock = time.perf_counter()
         names = self.glossary.names(q.text) if q.english else []
-        candidates = propose(self.corpus, q, ranked, reading, answer_role(self.corpus, q, names))
+        # A long text with no question in it proposes nothing: the answer is a decline, with a note asking for one.
+        candidates = [] if q.no_question else propose(self.corpus, q, ranked, reading, answer_role(self.corpus, q, names))
         timings["propose"] = time.perf_counter() - clock
         return Context(q, terms, hits, reading, candidates, self.corpus, self.extractor, self.support, names)
 
