@@ -41,7 +41,8 @@ class Run:
 
 
 class SharedModelsFactory:
-    """Builds `qa.Answerer`s that share one embedder (and `ReaderOnly`s that share one reader), so models load once per run."""
+    """Builds `qa.Answerer`s that share one embedder (and `ReaderOnly`s that share one reader); tests pass fakes here.
+    The loaded models themselves are shared by every Answerer of the process (`qa.model_registry`)."""
 
     def __init__(self, embedder: Any = None, reader: Any = None) -> None:
         self._embedder = embedder  # None: a real `qa.embedder.Embedder`, made on first build
