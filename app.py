@@ -39,7 +39,10 @@ DEFAULT_PORT = 7860
 # Engine calls at a time: two keep a small CPU busy (ONNX Runtime spreads one call over the cores, the keyword and rule
 # steps use one); more only slow each call down. The queue serves everyone else in turn.
 ENGINE_CONCURRENCY = 2
-QUEUE_SIZE = 200  # waiting requests beyond this are refused with "queue full" rather than left to time out
+QUEUE_SIZE = 200  # chat questions waiting beyond this are refused at once, in the asker's language (BUSY)
+# Beyond this Gradio itself refuses any request (HTTP 503, its English "busy"): reached by `/ask` callers alone.
+QUEUE_HARD_LIMIT = 1000
+BUSY = ("现在提问的人很多，请过几秒再问一次。", "Many people are asking right now; please ask again in a few seconds.")
 
 # What a score means to a citizen, best first; the last level catches every score.
 CONFIDENCE_LEVELS: tuple[tuple[float, str, str], ...] = (
@@ -460,9 +463,16 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
                 with gr.Accordion("查看全文（答案用黄色标出）", open=False, elem_id="qa-whole") as whole:
                     article = gr.HTML(article_html(document), css_template=CSS, js_on_load=None, elem_id="qa-article")
 
+        def admit(message: str, *state) -> list[dict]:
+            """Refuse a question before it queues while QUEUE_SIZE wait (Gradio keeps no public count of them)."""
+            busy = len(demo._queue) >= QUEUE_SIZE
+            refusal = BUSY[1] if busy and is_english(message or "") else BUSY[0]
+            return [gr.validate(not busy, refusal if busy else "")] + [gr.validate(True, "")] * len(state)
+
         # One engine at a time serves the typed question and the example chips alike.
         answering = dict(
             fn=respond,
+            validator=admit,
             inputs=[question, chatbot, asked, turns],
             outputs=[question, chatbot, asked, turns, paragraph, evidence, article, plain],
             concurrency_id="engine",
@@ -496,7 +506,7 @@ def build_demo(get_answerer: Callable[[], Answerer], feedback: FeedbackStore | N
         )
         gr.api(ask, api_name="ask", concurrency_id="engine")
 
-    demo.queue(default_concurrency_limit=ENGINE_CONCURRENCY, max_size=QUEUE_SIZE)
+    demo.queue(default_concurrency_limit=ENGINE_CONCURRENCY, max_size=QUEUE_HARD_LIMIT)
     return demo
 
 

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import ValidationError
 
 import app
 from qa.article import read_article
@@ -283,6 +284,16 @@ def test_engine_failure_becomes_a_friendly_message(scripted):
     finally:
         answerer.error = None
     assert reply == "抱歉，问答系统暂时出了故障，请稍后再试。"
+
+
+@pytest.mark.parametrize("question, refusal", [(PARKS, app.BUSY[0]), ("How many parks are there?", app.BUSY[1])])
+def test_a_full_queue_refuses_a_chat_question_in_its_language(scripted, monkeypatch, question, refusal):
+    answerer, url = scripted
+    monkeypatch.setattr(app, "QUEUE_SIZE", 0)  # as if the queue were full
+    asked = len(answerer.questions)
+    with pytest.raises(ValidationError, match=refusal):
+        _chat(Client(url, verbose=False), question, [])
+    assert len(answerer.questions) == asked  # refused before it reached the engine
 
 
 def test_ask_publishes_the_answer_schema(scripted):

@@ -171,3 +171,15 @@ def test_clicking_the_source_opens_the_article_at_its_numbered_paragraph(page):
     assert target.locator("mark.qa-answer").inner_text() == "112处"
     box, viewport = target.bounding_box(), page.viewport_size
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], box
+
+
+def test_a_full_queue_refuses_in_the_askers_language_and_keeps_the_question(page, monkeypatch):
+    import app
+
+    monkeypatch.setattr(app, "QUEUE_SIZE", 0)  # as if 0 more may wait: every question is refused at once
+    box = page.locator("#qa-question textarea")
+    box.fill("渤海大道什么时候全线通车？")
+    box.press("Enter")
+    page.get_by_text(app.BUSY[0]).wait_for(timeout=10_000)
+    assert box.input_value() == "渤海大道什么时候全线通车？"  # nothing to type again
+    assert "Queue" not in page.locator("body").inner_text() and "busy" not in page.locator("body").inner_text()
