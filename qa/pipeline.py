@@ -172,11 +172,9 @@ class Answerer:
         timings = timings if timings is not None else {}
         context = self.context(question, timings)
         clock = time.perf_counter()
-        verifier = self.verifier
-        judged = []
-        for candidate in context.candidates:
-            features = describe(context, candidate)
-            judged.append(Judged(candidate, features, verifier.verdict(features)))
+        described = [describe(context, candidate) for candidate in context.candidates]
+        verdicts = self.verifier.verdicts(described)
+        judged = [Judged(c, f, v) for c, f, v in zip(context.candidates, described, verdicts)]
         judged.sort(key=lambda j: -j.verdict.probability)
         timings["verify"] = time.perf_counter() - clock
         timings["total"] = sum(value for name, value in timings.items() if name != "total")

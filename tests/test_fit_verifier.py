@@ -8,7 +8,7 @@ import pytest
 from eval.runner import SharedModelsFactory
 from qa.verify.features import FEATURES
 from qa.verify.verifier import Verifier
-from training.verifier import fit_logistic, flatten, load_examples, main
+from training.verifier import fit_softmax, flatten, load_examples, main, shares
 
 pytestmark = pytest.mark.model
 
@@ -58,11 +58,13 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     assert record["questions"]["article"] == 4 and record["seed"] and len(record["commit"]) >= 7
     assert record["candidates"] == sum(len(e.em) for e in cached) and record["right_candidates"] >= 4
 
-    X, y, weights, _ = flatten(cached, record["article_weight"])
-    means, scales, coef, intercept = fit_logistic(X, y, weights, record["c"])
-    expected = 1.0 / (1.0 + np.exp(-(((X - means) / scales) @ coef + intercept)))
-    loaded = [verifier.verdict(dict(zip(FEATURES, row))).probability for row in X]
+    X, y, weights, groups, answerable = flatten(cached, record["article_weight"])
+    model = fit_softmax(X, y, weights, groups, answerable, record["l2"])
+    expected = shares(X, groups, *model)
+    loaded = [verdict.probability for question in np.unique(groups)
+              for verdict in verifier.verdicts([dict(zip(FEATURES, row)) for row in X[groups == question]])]
     assert np.allclose(loaded, expected, atol=1e-9)
+    assert all(sum(expected[groups == question]) < 1.0 for question in np.unique(groups))  # no answer keeps a share
 
     again = tmp_path / "again.json"
     assert main([*argv[:-3], "--out", str(again), "--quiet"], factory=SharedModelsFactory(embedder=embedder)) == 0

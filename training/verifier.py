@@ -8,7 +8,8 @@ of a gold answer, from:
   share of them asked again of the most similar other sampled paragraph whose text lacks the gold answer (an
   unanswerable question that looks like an answerable one).
 
-The model is a logistic regression on standardised features. Out-of-fold probabilities (folds by question) choose the
+The model is a linear softmax over each question's candidates and no answer (logit 0), on standardised features,
+fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold probabilities (folds by question) choose the
 operating point: the threshold that maximises expected F1 on the tune split reweighted to `--mix` answerable questions
 per unanswerable one, with NoAns accuracy at least `--noans-floor`. The file records data, counts, seed, commit and
 the out-of-fold figures; the same command with the same data reproduces it.
@@ -133,9 +134,9 @@ def _unanswerable(item: EvalItem) -> EvalItem:
     return replace(item, answers=(), answerable=False, answer_spans=(), evidence_spans=())
 
 
-def flatten(examples: list[Example], article_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(X, y, sample weight, question index) over every candidate."""
-    rows, labels, weights, groups = [], [], [], []
+def flatten(examples: list[Example], article_weight: float) -> tuple[np.ndarray, ...]:
+    """(X, y, question weight, question index, question answerable) over every candidate."""
+    rows, labels, weights, groups, answerable = [], [], [], [], []
     for index, example in enumerate(examples):
         weight = article_weight if example.source == "article" else 1.0
         for features, em in zip(example.features, example.em):
@@ -143,29 +144,66 @@ def flatten(examples: list[Example], article_weight: float) -> tuple[np.ndarray,
             labels.append(em)
             weights.append(weight)
             groups.append(index)
-    return np.array(rows, float), np.array(labels, int), np.array(weights, float), np.array(groups, int)
+            answerable.append(example.answerable)
+    return (np.array(rows, float).reshape(len(rows), len(FEATURES)), np.array(labels, int), np.array(weights, float),
+            np.array(groups, int), np.array(answerable, bool))
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, weights: np.ndarray, c: float):
-    """(means, scales, weights, intercept) of a logistic regression on standardised features."""
-    from sklearn.linear_model import LogisticRegression
+def fit_softmax(X: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: np.ndarray, answerable: np.ndarray,
+                l2: float):
+    """(means, scales, weights, intercept) of a linear softmax over each question's candidates and no answer (logit 0),
+    maximising the weighted likelihood of its right candidates, or of no answer for an unanswerable question; rows of a
+    question are contiguous, and an answerable question without a right candidate teaches nothing and is left out."""
+    from scipy.optimize import minimize
 
+    right = np.zeros(groups.max() + 1, bool)
+    np.logical_or.at(right, groups, y.astype(bool))
+    keep = ~(answerable & ~right[groups])
+    X, y, weights, groups, answerable = X[keep], y[keep].astype(float), weights[keep], groups[keep], answerable[keep]
+    starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])
+    weight, no_answer = weights[starts], (~answerable[starts]).astype(float)
+    row_question = np.cumsum(np.r_[True, np.diff(groups) != 0]) - 1
     means = X.mean(axis=0)
     scales = X.std(axis=0)
     scales[scales == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=5000)
-    model.fit((X - means) / scales, y, sample_weight=weights)
-    return means, scales, model.coef_[0], float(model.intercept_[0])
+    Z = (X - means) / scales
+
+    def loss(theta):
+        coef, intercept = theta[:-1], theta[-1]
+        logits = Z @ coef + intercept
+        top = np.maximum(np.maximum.reduceat(logits, starts), 0.0)
+        exps, null = np.exp(logits - top[row_question]), np.exp(-top)
+        total = np.add.reduceat(exps, starts) + null
+        share = exps / total[row_question]
+        chosen = np.add.reduceat(share * y, starts) + null / total * no_answer
+        value = -(weight * np.log(chosen)).sum() + 0.5 * l2 * coef @ coef
+        slope = weight[row_question] * share * (1.0 - y / chosen[row_question])
+        return value, np.r_[Z.T @ slope + l2 * coef, slope.sum()]
+
+    theta = minimize(loss, np.zeros(X.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
+    return means, scales, theta[:-1], float(theta[-1])
 
 
-def out_of_fold(X, y, weights, groups, c: float, seed: int) -> np.ndarray:
-    """Each candidate's probability from a model fitted without its question (`FOLDS` folds by question)."""
+def shares(X: np.ndarray, groups: np.ndarray, means, scales, coef, intercept) -> np.ndarray:
+    """Each candidate's share of its question's softmax (what `Verifier.verdicts` computes, over all rows at once)."""
+    logits = ((X - means) / scales) @ coef + intercept
+    out = np.zeros(len(logits))
+    for question in np.unique(groups):
+        rows = groups == question
+        top = max(logits[rows].max(), 0.0)
+        exps = np.exp(logits[rows] - top)
+        out[rows] = exps / (exps.sum() + np.exp(-top))
+    return out
+
+
+def out_of_fold(X, y, weights, groups, answerable, l2: float, seed: int) -> np.ndarray:
+    """Each candidate's share from a model fitted without its question (`FOLDS` folds by question)."""
     fold_of = np.random.default_rng(seed).integers(0, FOLDS, size=groups.max() + 1)[groups]
     probabilities = np.zeros(len(y))
     for fold in range(FOLDS):
         train, test = fold_of != fold, fold_of == fold
-        means, scales, coef, intercept = fit_logistic(X[train], y[train], weights[train], c)
-        probabilities[test] = 1.0 / (1.0 + np.exp(-(((X[test] - means) / scales) @ coef + intercept)))
+        model = fit_softmax(X[train], y[train], weights[train], groups[train], answerable[train], l2)
+        probabilities[test] = shares(X[test], groups[test], *model)
     return probabilities
 
 
@@ -256,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample", type=int, default=2500, help="questions of each file, in whole paragraphs sampled")
     parser.add_argument("--negative-share", type=float, default=0.3, help="share of questions asked of another paragraph")
     parser.add_argument("--article-weight", type=float, default=30.0, help="weight of an article candidate")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--l2", type=float, default=100.0, help="L2 penalty on the standardised weights")
     parser.add_argument("--mix", type=float, default=4.0, help="answerable questions per unanswerable one")
     parser.add_argument("--noans-floor", type=float, default=90.0, help="least NoAns accuracy on the tune split (%%)")
     parser.add_argument("--seed", type=int, default=SEED)
@@ -294,8 +332,8 @@ def main(argv: list[str] | None = None, factory=None) -> int:
         examples += cached[0]
         described_at[name] = cached[1]
     sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad], "described_at": described_at}
-    X, y, weights, groups = flatten(examples, args.article_weight)
-    probabilities = out_of_fold(X, y, weights, groups, args.c, args.seed)
+    X, y, weights, groups, answerable = flatten(examples, args.article_weight)
+    probabilities = out_of_fold(X, y, weights, groups, answerable, args.l2, args.seed)
     best = best_per_question(examples, probabilities)
     article = [i for i, e in enumerate(examples) if e.source == "article"]
     threshold, tune = operating_point([examples[i] for i in article], [best[i] for i in article], args.mix,
@@ -305,13 +343,13 @@ def main(argv: list[str] | None = None, factory=None) -> int:
         "article_tune": tune,
         "squad": figures([examples[i] for i in squad], [best[i] for i in squad], threshold),
     }
-    means, scales, coef, intercept = fit_logistic(X, y, weights, args.c)
+    means, scales, coef, intercept = fit_softmax(X, y, weights, groups, answerable, args.l2)
     counts = {source: sum(e.source == source for e in examples) for source in ("article", "cmrc", "cmrc-negative")}
     provenance = {
         "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
         "data": sources, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
         "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share,
-        "article_weight": args.article_weight, "c": args.c,
+        "article_weight": args.article_weight, "l2": args.l2,
         "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
         "out_of_fold": held_out, "commit": _commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -1,8 +1,9 @@
-"""The fitted answer verifier: P(a candidate is a right answer) from its features, and each feature's share of it.
+"""The fitted answer verifier: P(a candidate is the right answer) from its features, and each feature's share of it.
 
-A logistic regression over standardised features (`qa fit-verifier`, training/verifier.py), stored with its operating
-point and provenance in qa/data/verifier.json. A linear model is read as it is: a feature's contribution to the logit is
-its weight times its standardised value, which is what `explain` reports.
+A linear softmax over a question's candidates and "no answer" (`qa fit-verifier`, training/verifier.py), stored with
+its operating point and provenance in qa/data/verifier.json. A candidate's logit is the intercept plus each feature's
+weight times its standardised value; no answer has logit 0. The candidates compete for one answer, and what none of
+them takes is the chance the text does not say. A feature's contribution to the logit is what `explain` reports.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ class Verdict:
 
 
 class Verifier:
-    """Scores candidates' feature dicts with fitted weights.
+    """Scores a question's candidates (their feature dicts) with fitted weights.
 
     >>> v = Verifier(("a", "b"), (0.0, 1.0), (1.0, 2.0), (2.0, -1.0), 0.5, 0.4, {})
-    >>> verdict = v.verdict({"a": 1.0, "b": 3.0})
-    >>> round(verdict.probability, 3), verdict.contributions
+    >>> alone, = v.verdicts([{"a": 1.0, "b": 3.0}])
+    >>> round(alone.probability, 3), alone.contributions
     (0.818, (('a', 2.0), ('b', -1.0)))
+    >>> [round(verdict.probability, 3) for verdict in v.verdicts([{"a": 1.0, "b": 3.0}, {"a": 0.0, "b": 1.0}])]
+    [0.629, 0.231]
     """
 
     def __init__(
@@ -72,7 +75,7 @@ class Verifier:
         return {
             "threshold": self.threshold,
             "model": {
-                "kind": "logistic regression on standardised features",
+                "kind": "linear softmax over a question's candidates and no answer (logit 0), standardised features",
                 "features": list(self.features), "means": list(self.means), "scales": list(self.scales),
                 "weights": list(self.weights), "intercept": self.intercept,
             },
@@ -92,9 +95,14 @@ class Verifier:
             for name, mean, scale, weight in zip(self.features, self.means, self.scales, self.weights)
         ]
 
-    def verdict(self, features: dict[str, float]) -> Verdict:
-        parts = self.contributions(features)
-        logit = self.intercept + sum(value for _, value in parts)
-        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
-        ranked = tuple(sorted(((name, round(value, 4)) for name, value in parts), key=lambda p: -abs(p[1])))
-        return Verdict(probability, ranked)
+    def verdicts(self, candidates: list[dict[str, float]]) -> list[Verdict]:
+        """One verdict per candidate of a question, in their order: its share of the softmax over them and no answer."""
+        parts = [self.contributions(features) for features in candidates]
+        logits = [self.intercept + sum(value for _, value in part) for part in parts]
+        top = max([0.0, *logits])
+        exps = [math.exp(logit - top) for logit in logits]
+        total = sum(exps) + math.exp(-top)
+        return [
+            Verdict(e / total, tuple(sorted(((name, round(value, 4)) for name, value in part), key=lambda p: -abs(p[1]))))
+            for e, part in zip(exps, parts)
+        ]

@@ -1,0 +1,48 @@
+"""The verifier's softmax fit on synthetic questions: it learns which candidate is right and when none is."""
+
+import numpy as np
+
+from training.verifier import fit_softmax, shares
+
+
+def _questions(rng, n):
+    """Questions of 3 candidates each; feature 0 marks the right one, which an unanswerable question lacks."""
+    rows, labels, groups, answerable = [], [], [], []
+    for question in range(n):
+        has = question % 3 != 0
+        right = rng.integers(3) if has else -1
+        for candidate in range(3):
+            rows.append([2.0 * (candidate == right) + rng.normal(0, 0.3), rng.normal()])
+            labels.append(int(candidate == right))
+            groups.append(question)
+            answerable.append(has)
+    return np.array(rows), np.array(labels), np.array(groups), np.array(answerable)
+
+
+def test_the_right_candidate_takes_the_largest_share_and_no_answer_the_rest():
+    X, y, groups, answerable = _questions(np.random.default_rng(0), 300)
+    means, scales, coef, intercept = fit_softmax(X, y, np.ones(len(y)), groups, answerable, l2=1.0)
+    assert coef[0] > 1.0 and abs(coef[1]) < 0.3  # the marking feature counts, the noise does not
+
+    X, y, groups, answerable = _questions(np.random.default_rng(1), 60)  # held out
+    share = shares(X, groups, means, scales, coef, intercept)
+    for question in np.unique(groups):
+        rows = groups == question
+        best = share[rows].max()
+        assert share[rows].sum() < 1.0
+        if answerable[rows][0]:
+            assert y[rows][np.argmax(share[rows])] == 1 and best > 0.8
+        else:
+            assert best < 0.3
+
+
+def test_an_answerable_question_without_a_right_candidate_is_left_out():
+    X, y, groups, answerable = _questions(np.random.default_rng(0), 90)
+    unlabelled = y.copy()
+    unlabelled[groups == 1] = 0  # question 1 is answerable but none of its candidates is right
+    a = fit_softmax(X, y, np.ones(len(y)), groups, answerable, l2=1.0)
+    keep = groups != 1
+    b = fit_softmax(X[keep], y[keep], np.ones(keep.sum()), groups[keep], answerable[keep], l2=1.0)
+    c = fit_softmax(X, unlabelled, np.ones(len(y)), groups, answerable, l2=1.0)
+    assert not np.allclose(a[2], c[2])
+    assert np.allclose(b[2], c[2], atol=1e-5) and np.isclose(b[3], c[3], atol=1e-5)
