@@ -29,9 +29,11 @@ def _format(result) -> str:
 
 
 def _explanation(answerer, question: str, shown: int = 3) -> str:
-    """The verifier's view of a question: its threshold and the best candidates with their strongest features."""
+    """The verifier's view of a question: its threshold, the share it leaves to "no answer", and the best candidates
+    with their strongest features (logit contributions, against no answer's 0)."""
     _, judged = answerer.judge(question)
-    lines = [f"判断依据 (verifier, threshold {answerer.threshold:.2f}):"]
+    nothing = 1.0 - sum(j.verdict.probability for j in judged)
+    lines = [f"判断依据 (verifier, threshold {answerer.threshold:.2f}; P(no answer) = {nothing:.3f}):"]
     if not judged:
         lines.append("  no candidate span")
     for rank, j in enumerate(judged[:shown], start=1):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -44,6 +45,8 @@ def test_explain_shows_the_verifiers_view_of_an_answer_and_of_a_decline(run):
     assert "1. 1690家  [rules+reader]  P(right) =" in out.stdout and "rules_score = " in out.stdout
     declined = run("ask", "--explain", "大连市的市长是谁？")
     assert "文章中没有提到" in declined.stdout and "判断依据" in declined.stdout and "P(right) = 0.0" in declined.stdout
+    nothing = [float(re.search(r"P\(no answer\) = ([0-9.]+)", o.stdout).group(1)) for o in (out, declined)]
+    assert nothing[0] < 0.5 < nothing[1]  # the share the candidates leave to "the article does not say"
 
 
 def test_stdin_answers_each_line(run):
