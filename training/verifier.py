@@ -9,10 +9,11 @@ of a gold answer, from:
   unanswerable question that looks like an answerable one).
 
 The model is a linear softmax over each question's candidates and no answer (logit 0), on standardised features,
-fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold probabilities (folds by question) choose the
-operating point: the threshold that maximises expected F1 on the tune split reweighted to `--mix` answerable questions
-per unanswerable one, with NoAns accuracy at least `--noans-floor`. The file records data, counts, seed, commit and
-the out-of-fold figures; the same command with the same data reproduces it.
+fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold
+probabilities (folds by question) choose the operating point: the threshold that maximises expected F1 on the tune
+split reweighted to `--mix` answerable questions per unanswerable one, with NoAns accuracy at least `--noans-floor`.
+The file records data, counts, seed, commit and the out-of-fold figures; the same command with the same data
+reproduces it.
 """
 
 from __future__ import annotations
