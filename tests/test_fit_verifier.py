@@ -44,15 +44,17 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     article_set.write_text("".join(json.dumps(_evidence(q, article), ensure_ascii=False) + "\n"
                                    for q in ARTICLE_QUESTIONS), encoding="utf-8")
     squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
-    argv = ["--article-set", str(article_set), "--squad", str(squad), "--negative-share", "1.0", "--noans-floor", "0",
+    argv = ["--article-set", str(article_set), "--squad", str(squad), "--negative-share", "1.0", "--cut-share", "1.0",
+            "--noans-floor", "0",
             "--examples", str(examples), "--out", str(out), "--quiet"]
     assert main(argv, factory=SharedModelsFactory(embedder=embedder)) == 0
 
     verifier = Verifier.load(out)
-    cached = load_examples(examples / "article.json.gz")[0] + load_examples(examples / "s.json.gz")[0]
+    cached = [e for name in ("article", "s", "s-cut") for e in load_examples(examples / f"{name}.json.gz")[0]]
     sources = [e.source for e in cached]
     assert sources.count("article") == 4, "the report split is never read"
     assert sources.count("cmrc") == 4 and sources.count("cmrc-negative") >= 1
+    assert sources.count("cmrc-cut") == 4  # each paragraph keeps a sentence once the answer's is cut out
     assert verifier.features == FEATURES and 0.0 < verifier.threshold < 1.0
     record = verifier.provenance
     assert record["questions"]["article"] == 4 and record["seed"] and len(record["commit"]) >= 7

@@ -5,8 +5,9 @@ of a gold answer, from:
 - the article's tune split (eval/questions.jsonl, split "tune": answerable and unanswerable questions; never "report"),
   weighted by `--article-weight`;
 - CMRC 2018 trial and a seeded sample of CMRC 2018 train paragraphs, each question asked of its own paragraph, and a
-  share of them asked again of the most similar other sampled paragraph whose text lacks the gold answer (an
-  unanswerable question that looks like an answerable one).
+  share of them asked again of the most similar other sampled paragraph whose text lacks the gold answer, and another
+  share asked again of their own paragraph without the sentences that hold the answer (unanswerable questions that look
+  like answerable ones: another text on the subject, and the same text one fact short).
 
 The model is a linear softmax over each question's candidates and no answer (logit 0), on standardised features,
 fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold
@@ -23,6 +24,7 @@ import datetime
 import gzip
 import json
 import random
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -47,8 +49,8 @@ FOLDS = 5
 class Example:
     """One question's candidates: features, exact-match labels and F1 against the gold answers."""
 
-    group: str  # "<source>:<question id>[:neg]"
-    source: str  # "article", "cmrc" or "cmrc-negative"
+    group: str  # "<source>:<question id>[:neg|:cut]"
+    source: str  # "article", "cmrc", "cmrc-negative" (another paragraph) or "cmrc-cut" (its own, the answer cut out)
     answerable: bool
     features: list[list[float]]
     em: list[float]
@@ -128,6 +130,42 @@ def squad_examples(factory, drawn: tuple, progress) -> list[Example]:
         own = [item for item in asked[doc_id] if item.answerable]
         examples += collect(answerer, own, "cmrc")
         examples += collect(answerer, [item for item in asked[doc_id] if not item.answerable], "cmrc-negative", ":neg")
+    return examples
+
+
+_SENTENCE_RE = re.compile(r"[^。！？!?]+[。！？!?]*")
+
+
+def without_answer(text: str, answers: tuple[str, ...]) -> str | None:
+    """`text` without its sentences that hold one of `answers`; None when an answer is left (it runs over two
+    sentences, or is said twice) or nothing is.
+
+    >>> without_answer("青山市新建了5所学校。校长是李明。学校建于1998年。", ("李明",))
+    '青山市新建了5所学校。学校建于1998年。'
+    """
+    rest = "".join(s for s in _SENTENCE_RE.findall(text) if not any(answer in s for answer in answers))
+    return rest if rest.strip() and not any(answer in rest for answer in answers) else None
+
+
+def draw_cut(drawn: tuple, share: float, rng: random.Random) -> list[tuple[str, str, EvalItem]]:
+    """(paragraph id, its text without the answer, the question made unanswerable) for a share of the drawn questions
+    asked of their own paragraph."""
+    squad, doc_ids, asked = drawn
+    out = []
+    for doc_id in doc_ids:
+        for item in asked[doc_id]:
+            if item.answerable and rng.random() < share:
+                text = without_answer(squad.documents[doc_id], item.answers)
+                if text is not None:
+                    out.append((doc_id, text, _unanswerable(item)))
+    return out
+
+
+def cut_examples(factory, cut: list[tuple[str, str, EvalItem]], progress) -> list[Example]:
+    """Each cut question described over its paragraph without the answer."""
+    examples = []
+    for doc_id, text, item in progress(cut, "paragraphs without the answer"):
+        examples += collect(factory.from_texts({doc_id: text}), [item], "cmrc-cut", ":cut")
     return examples
 
 
@@ -294,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQuAD-format tuning files (default: CMRC 2018 trial and train)")
     parser.add_argument("--sample", type=int, default=2500, help="questions of each file, in whole paragraphs sampled")
     parser.add_argument("--negative-share", type=float, default=0.3, help="share of questions asked of another paragraph")
+    parser.add_argument("--cut-share", type=float, default=0.3,
+                        help="share of questions asked of their own paragraph without the answer's sentences")
     parser.add_argument("--article-weight", type=float, default=30.0, help="weight of an article candidate")
     parser.add_argument("--l2", type=float, default=100.0, help="L2 penalty on the standardised weights")
     parser.add_argument("--mix", type=float, default=4.0, help="answerable questions per unanswerable one")
@@ -302,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--examples", type=Path, help="folder caching each source's described candidates "
                         "(default: verifier-examples in the model cache)")
     parser.add_argument("--refresh", nargs="*", metavar="SOURCE",
-                        help="describe these sources' candidates again (article, or a SQuAD file's stem); none named: all")
+                        help="describe these sources' candidates again (article, a SQuAD file's stem, or the stem "
+                        "and -cut); none named: all")
     parser.add_argument("--out", type=Path, default=VERIFIER_FILE, help=f"where to write (default: {VERIFIER_FILE})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
@@ -318,20 +359,27 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples"
     rng = random.Random(args.seed)
     examples, described_at = [], {}
-    for name, path in [("article", args.article_set), *((p.stem, p) for p in args.squad)]:
-        drawn = None if name == "article" else draw_squad(path, args.sample, args.negative_share, rng)
+    progress = _progress(args.quiet)
+
+    def described(name: str, describe) -> None:
+        """One source's examples, from the cache unless it is refreshed or missing (then described and cached)."""
         file = cache / f"{name}.json.gz"
         cached = None if args.refresh is not None and (not args.refresh or name in args.refresh) else load_examples(file)
         if cached is None:
-            if name == "article":
-                tune = [item for item in load_article_set(path).items if item.split == "tune"]
-                found = collect(factory.for_article(settings), tune, "article")
-            else:
-                found = squad_examples(factory, drawn, _progress(args.quiet))
+            found = describe()
             save_examples(file, found)
             cached = (found, _commit())
-        examples += cached[0]
+        examples.extend(cached[0])
         described_at[name] = cached[1]
+
+    tune = [item for item in load_article_set(args.article_set).items if item.split == "tune"]
+    described("article", lambda: collect(factory.for_article(settings), tune, "article"))
+    for path in args.squad:
+        drawn = draw_squad(path, args.sample, args.negative_share, rng)
+        described(path.stem, lambda: squad_examples(factory, drawn, progress))
+        # Its own generator, so that the samples drawn before it stay as they were.
+        cut = draw_cut(drawn, args.cut_share, random.Random(f"{args.seed}:{path.stem}"))
+        described(f"{path.stem}-cut", lambda: cut_examples(factory, cut, progress))
     sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad], "described_at": described_at}
     X, y, weights, groups, answerable = flatten(examples, args.article_weight)
     probabilities = out_of_fold(X, y, weights, groups, answerable, args.l2, args.seed)
@@ -345,11 +393,11 @@ def main(argv: list[str] | None = None, factory=None) -> int:
         "squad": figures([examples[i] for i in squad], [best[i] for i in squad], threshold),
     }
     means, scales, coef, intercept = fit_softmax(X, y, weights, groups, answerable, args.l2)
-    counts = {source: sum(e.source == source for e in examples) for source in ("article", "cmrc", "cmrc-negative")}
+    counts = {source: sum(e.source == source for e in examples) for source in ("article", "cmrc", "cmrc-negative", "cmrc-cut")}
     provenance = {
         "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
         "data": sources, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
-        "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share,
+        "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share, "cut_share": args.cut_share,
         "article_weight": args.article_weight, "l2": args.l2,
         "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
         "out_of_fold": held_out, "commit": _commit(),
