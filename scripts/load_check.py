@@ -55,7 +55,7 @@ def _ask_outcome(client, question: str) -> str:
 
 
 def _chat_outcome(client, question: str, chat: list) -> tuple[str, list]:
-    _, chat, _, _, _ = client.predict(question, chat, api_name="/chat")
+    chat = client.predict(question, chat, api_name="/chat")[1]  # the question box, the history, then the panels
     asked = "".join(part["text"] for part in chat[-2]["content"])
     reply = "".join(part["text"] for part in chat[-1]["content"])
     return repr((asked, reply)), chat

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -294,6 +297,17 @@ def test_a_full_queue_refuses_a_chat_question_in_its_language(scripted, monkeypa
     with pytest.raises(ValidationError, match=refusal):
         _chat(Client(url, verbose=False), question, [])
     assert len(answerer.questions) == asked  # refused before it reached the engine
+
+
+def test_load_check_runs_against_the_app(scripted, capsys, monkeypatch):
+    answerer, url = scripted
+    spec = importlib.util.spec_from_file_location("load_check", Path(app.__file__).parent / "scripts" / "load_check.py")
+    load_check = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "load_check", load_check)  # its dataclass looks itself up there
+    spec.loader.exec_module(load_check)
+    assert load_check.main(["--url", url, "--users", "4", "--questions", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "answered 8, failed 0, lost 0, mismatched 0" in printed and "p95" in printed
 
 
 def test_ask_publishes_the_answer_schema(scripted):
