@@ -199,9 +199,8 @@ def fit_softmax(X: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: np.nd
     np.logical_or.at(right, groups, y.astype(bool))
     keep = ~(answerable & ~right[groups])
     X, y, weights, groups, answerable = X[keep], y[keep].astype(float), weights[keep], groups[keep], answerable[keep]
-    starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])
-    weight, no_answer = weights[starts], (~answerable[starts]).astype(float)
-    row_question = np.cumsum(np.r_[True, np.diff(groups) != 0]) - 1
+    first = np.flatnonzero(np.r_[True, np.diff(groups) != 0])
+    weight, no_answer = weights[first], (~answerable[first]).astype(float)
     means = X.mean(axis=0)
     scales = X.std(axis=0)
     scales[scales == 0] = 1.0
@@ -209,12 +208,8 @@ def fit_softmax(X: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: np.nd
 
     def loss(theta):
         coef, intercept = theta[:-1], theta[-1]
-        logits = Z @ coef + intercept
-        top = np.maximum(np.maximum.reduceat(logits, starts), 0.0)
-        exps, null = np.exp(logits - top[row_question]), np.exp(-top)
-        total = np.add.reduceat(exps, starts) + null
-        share = exps / total[row_question]
-        chosen = np.add.reduceat(share * y, starts) + null / total * no_answer
+        share, left, starts, row_question = _question_softmax(Z @ coef + intercept, groups)
+        chosen = np.add.reduceat(share * y, starts) + left * no_answer
         value = -(weight * np.log(chosen)).sum() + 0.5 * l2 * coef @ coef
         slope = weight[row_question] * share * (1.0 - y / chosen[row_question])
         return value, np.r_[Z.T @ slope + l2 * coef, slope.sum()]
@@ -223,16 +218,22 @@ def fit_softmax(X: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: np.nd
     return means, scales, theta[:-1], float(theta[-1])
 
 
+def _question_softmax(logits: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(each row's share of its question's softmax, each question's share left to no answer, the questions' first
+    rows, each row's question number); rows of a question are contiguous, no answer has logit 0."""
+    new_question = np.r_[True, np.diff(groups) != 0]
+    starts, row_question = np.flatnonzero(new_question), np.cumsum(new_question) - 1
+    top = np.maximum(np.maximum.reduceat(logits, starts), 0.0)
+    exps, null = np.exp(logits - top[row_question]), np.exp(-top)
+    total = np.add.reduceat(exps, starts) + null
+    return exps / total[row_question], null / total, starts, row_question
+
+
 def shares(X: np.ndarray, groups: np.ndarray, means, scales, coef, intercept) -> np.ndarray:
     """Each candidate's share of its question's softmax (what `Verifier.verdicts` computes, over all rows at once)."""
-    logits = ((X - means) / scales) @ coef + intercept
-    out = np.zeros(len(logits))
-    for question in np.unique(groups):
-        rows = groups == question
-        top = max(logits[rows].max(), 0.0)
-        exps = np.exp(logits[rows] - top)
-        out[rows] = exps / (exps.sum() + np.exp(-top))
-    return out
+    if len(X) == 0:
+        return np.zeros(0)
+    return _question_softmax(((X - means) / scales) @ coef + intercept, groups)[0]
 
 
 def out_of_fold(X, y, weights, groups, answerable, l2: float, seed: int) -> np.ndarray:
