@@ -60,11 +60,12 @@ def model_dir(cache_dir: Path | None = None) -> Path:
 
 
 def encoder_dir(cache_dir: Path | None = None) -> Path:
-    """The ONNX encoder folder (graph, word-embedding table, tokenizer), exported now if the cache lacks it."""
+    """The ONNX encoder folder (float32 and int8 graphs, word-embedding table, tokenizer), exported now if the cache
+    lacks it (or holds one exported before the int8 graph)."""
     source, base = weights_source(), model_dir(cache_dir)
     target = base.parent / f"onnx-{base.name}"
     with _lock:
-        if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256):
+        if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256 and "int8" in record):
             from qa.build.export import export_encoder
 
             with _writable(target):
@@ -110,12 +111,13 @@ def _writable(target: Path) -> Iterator[None]:
         ) from error
 
 
-def encoder(cache_dir: Path | None = None) -> OnnxEncoder:
-    """The e5 encoder of the cache `cache_dir`, loaded (and run once) on the first call of the process."""
-    key = ("encoder", cache_root(cache_dir))
+def encoder(cache_dir: Path | None = None, quantized: bool = False) -> OnnxEncoder:
+    """The e5 encoder of the cache `cache_dir` (its int8 graph when `quantized`), loaded (and run once) on the first
+    call of the process."""
+    key = ("encoder", cache_root(cache_dir), quantized)
     with _lock:
         if key not in _loaded:
-            loaded = OnnxEncoder.load(encoder_dir(cache_dir))
+            loaded = encoder(cache_dir).quantized() if quantized else OnnxEncoder.load(encoder_dir(cache_dir))
             loaded.encode([QUERY_PREFIX + "warm-up"], batch_size=1)  # one-off allocations, paid here, not by a user
             _loaded[key] = loaded
         return _loaded[key]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 ENCODER_FILE = "encoder.onnx"
+ENCODER_INT8_FILE = "encoder-int8.onnx"  # the same graph with int8 weights and activations, for large texts
 READER_FILE = "reader.onnx"
 READER_INT8_FILE = "reader-int8.onnx"  # the same graph with int8 weights and activations (`qa.build.export`)
 TABLE_FILE = "word_embeddings.npy"

@@ -90,13 +90,15 @@ class Answerer:
         reader=None,
         verifier=None,
     ) -> "Answerer":
-        """An in-memory index over any texts ({doc_id: text}); evidence then carries the doc id."""
+        """An in-memory index over any texts ({doc_id: text}); evidence then carries the doc id. Texts of
+        `settings.int8_encoder_from_chars` characters or more are embedded, and their questions, by the int8 encoder."""
         if not isinstance(texts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in texts.items()):
             raise TypeError("texts must be a dict of {doc_id: text} strings")
         if not any(text.strip() for text in texts.values()):
             raise ValueError("texts holds no text to answer from: give at least one non-blank text")
         settings = settings if settings is not None else Settings()
-        embedder = embedder if embedder is not None else _default_embedder(settings)
+        large = sum(map(len, texts.values())) >= settings.int8_encoder_from_chars
+        embedder = embedder if embedder is not None else _default_embedder(settings, quantized=large)
         corpus = Corpus([parse_document(_encodable(text, doc_id), doc_id) for doc_id, text in texts.items()])
         dense = DenseIndex.build(
             corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size, show_progress
@@ -310,10 +312,10 @@ def _encodable(text: str, doc_id: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _default_embedder(settings: Settings):
+def _default_embedder(settings: Settings, quantized: bool = False):
     from qa.embedder import Embedder
 
-    return Embedder(cache_dir=settings.cache_dir)
+    return Embedder(cache_dir=settings.cache_dir, quantized=quantized)
 
 
 _default_answerer: Answerer | None = None

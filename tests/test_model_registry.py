@@ -11,7 +11,7 @@ import pytest
 
 from qa import model_registry
 from qa.pipeline import Answerer
-from qa.settings import REPO_DIR
+from qa.settings import REPO_DIR, Settings
 
 # Modules only building and training need: answering must import none of them.
 BUILD_ONLY = {"torch", "transformers", "sentence_transformers", "onnx", "safetensors", "training"}
@@ -50,6 +50,17 @@ def test_every_answerer_of_a_process_shares_the_loaded_models(embedder):
     assert model_registry.encoder(None) is model_registry.encoder(embedder.cache_dir)
     assert answer.found and answer.text == "21.5公里"
     assert seconds < 5  # no model load: the benchmark prints the real figure (well under a second)
+
+
+@pytest.mark.model
+def test_texts_from_the_stated_size_are_embedded_by_the_int8_encoder(embedder):
+    small = Answerer.from_texts({"a": TEXT})
+    large = Answerer.from_texts({"a": TEXT}, Settings(int8_encoder_from_chars=len(TEXT)))
+    assert small.retriever.dense.metadata.model_id == embedder.model_id
+    assert large.retriever.dense.metadata.model_id == embedder.model_id + "-int8"
+    assert large.embedder.quantized  # its questions are embedded by the same graph as its texts
+    for answerer in (small, large):
+        assert answerer.answer("地铁3号线全长多少？").text == "21.5公里"
 
 
 @pytest.mark.model
