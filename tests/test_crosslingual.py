@@ -1,11 +1,11 @@
 """English terms -> Chinese words of the corpus, through CC-CEDICT."""
 
-from qa.crosslingual import Glossary, chinese_question, substrings
+from qa.crosslingual import Glossary, _dictionary, _syllable_splits, chinese_question
 from qa.question import NUMBER, ORG, PERSON, PHRASE
 
 
 def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
-    glossary = Glossary({"渤海", "大道", "通车", "开", "交通"})
+    glossary = Glossary(["渤海", "大道", "通车", "开", "交通"])
     terms = dict(glossary.translate("When did the Bohai Avenue open to traffic?"))
     assert terms["open to traffic"] == ("通车",)
     assert terms["bohai"] == ("渤海",) and terms["avenue"] == ("大道",)
@@ -14,30 +14,33 @@ def test_phrases_win_over_words_and_stay_inside_the_vocabulary():
 
 def test_each_alternative_of_a_definition_is_a_phrase():
     # CC-CEDICT: 签约 "to sign a contract or agreement"; the whole definition is too long to be a phrase
-    glossary = Glossary({"张凯", "签约", "集团"})
+    glossary = Glossary(["张凯", "签约", "集团"])
     assert dict(glossary.translate("Which company did Zhang Kai sign a contract with?"))["sign a contract"] == ("签约",)
 
 
 def test_a_figurative_sense_is_a_translation_too():
     # CC-CEDICT: 骨干 "diaphysis (long segment of a bone)/fig. backbone", beside 主干线 "backbone; main line"
-    glossary = Glossary({"骨干", "主干线", "志愿者"})
+    glossary = Glossary(["骨干", "主干线", "志愿者"])
     assert "骨干" in dict(glossary.translate("How many backbone volunteers are there?"))["backbone"]
 
 
 def test_plurals_and_names_and_numbers():
-    glossary = Glossary(substrings(["2022年，大连建成112处口袋公园。"]))
+    glossary = Glossary(["2022年，大连建成112处口袋公园。"])
     terms = dict(glossary.translate("How many pocket parks did Dalian build in 2022?"))
     assert "公园" in terms["parks"] and "大连" in terms["dalian"] and terms["2022"] == ("2022",)
     assert "how" not in terms and "many" not in terms
 
 
 def test_words_the_corpus_lacks_have_no_translation():
-    glossary = Glossary(substrings(["大连建成口袋公园。"]))
+    glossary = Glossary(["大连建成口袋公园。"])
     assert dict(glossary.translate("Who is the mayor of Dalian?"))["mayor"] == ()
 
 
-def test_substrings():
-    assert substrings(["abc"], longest=2) == {"a", "b", "c", "ab", "bc"}
+def test_a_name_is_found_by_its_sound_wherever_it_stands_in_a_long_text():
+    filler = "。".join(["市民在这里享受生活"] * 20_000)
+    glossary = Glossary([filler, "居民李桂珍说", filler])
+    assert dict(glossary.translate("What did Li Guizhen say?"))["li guizhen"] == ("李桂珍",)
+    assert _syllable_splits("guizhen", _dictionary().syllables, 4) == [("gui", "zhen")]
 
 
 def test_chinese_question_uses_the_longest_translation_the_passage_holds():
@@ -50,18 +53,18 @@ def test_chinese_question_uses_the_longest_translation_the_passage_holds():
 
 
 def test_a_which_question_asks_for_its_head_without_translating_it():
-    glossary = Glossary(substrings(["毕业于大连理工大学的张凯签约了瓦轴集团。"]))
+    glossary = Glossary(["毕业于大连理工大学的张凯签约了瓦轴集团。"])
     terms = glossary.translate("Which university did the graduate Zhang Kai attend?")
     question = chinese_question(terms, ORG, "毕业于大连理工大学的张凯签约了瓦轴集团。", head="大学")
     assert question.endswith("哪个大学？") and "张凯" in question and "理工" not in question
 
 
 def test_names_written_in_pinyin():
-    glossary = Glossary(substrings(["家住西岗区香川社区的居民李桂珍说。"]))
+    glossary = Glossary(["家住西岗区香川社区的居民李桂珍说。"])
     terms = dict(glossary.translate("Where does Li Guizhen of the Xiangchuan community live?"))
     assert terms["li guizhen"] == ("李桂珍",) and terms["xiangchuan"] == ("香川",)
 
 
 def test_a_definition_that_is_the_whole_term_comes_first():
-    glossary = Glossary(substrings(["市民在这里享受生活。"]))
+    glossary = Glossary(["市民在这里享受生活。"])
     assert dict(glossary.translate("Where do they live?"))["live"] == ("生活",)  # not 享受, "to live it up"
