@@ -14,6 +14,9 @@ from qa.document import Document, Sentence, Unit
 
 # Recorded in the index metadata: a change here (or in the segmentation) makes old indexes stale.
 PASSAGE_FORMAT = "sentence"
+# The checks that read an answer's paragraph read at most this much of it (`Corpus.paragraph_around`): more than any
+# paragraph of the article or of CMRC 2018 (under 1,000), so only a pasted text without paragraph breaks is cut.
+CONTEXT_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,15 @@ class Corpus:
             chosen += unit_rows
             size += length
         return self.joined_passages(chosen)
+
+    def paragraph_around(self, row: int, budget: int = CONTEXT_CHARS) -> str:
+        """The text of the paragraph of `row`; of a paragraph longer than `budget`, the sentence and its neighbours
+        within it (a pasted text without paragraph breaks is read around the sentence, not whole, on every answer)."""
+        unit = self.rows[row].unit
+        if len(unit.text) <= budget:
+            return unit.text
+        rows = self._around(row, self._unit_rows[(self.rows[row].document.doc_id, self.rows[row].sentence.unit)], budget)
+        return "".join(self.rows[r].sentence.text for r in rows)
 
     def _around(self, row: int, unit_rows: list[int], budget: int) -> list[int]:
         """`row` and the sentences next to it in `unit_rows`, alternately after and before, while within `budget`."""

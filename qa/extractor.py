@@ -98,7 +98,7 @@ class RuleExtractor:
         out: list[Candidate] = []
         for rank, hit in enumerate(hits[:SENTENCES_READ]):
             row = self.corpus.rows[hit.row]
-            context = row.unit.text
+            context = self.corpus.paragraph_around(hit.row)
             shared = {
                 "dense": rescale(hit.dense_score, DENSE_FLOOR, DENSE_CEIL) if hit.dense_score is not None else 0.0,
                 "rank": 1.0 / (1.0 + rank),

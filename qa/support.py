@@ -53,8 +53,7 @@ class Support:
         """Whether the paragraph of `row` and its section's heading lack one of the question's entities (its
         document's latest year counts as said where they say 今年 or 本年), or all the Chinese words of one of `names` (an
         English question's names, `qa.crosslingual.Glossary.names`) unless the corpus is about it."""
-        unit = self.corpus.rows[row].unit
-        context = f"{unit.section}\n{unit.text}"
+        context = f"{self.corpus.rows[row].unit.section}\n{self.corpus.paragraph_around(row)}"
         this_year = self.corpus.rows[row].document.latest_year if _THIS_YEAR_RE.search(context) else None
         if any(entity not in context and entity != this_year for entity in question.entities):
             return True

@@ -29,3 +29,14 @@ def test_a_paragraph_longer_than_the_budget_is_read_around_the_sentence():
     (passage,) = corpus.joined_paragraphs([row], budget=100)
     assert "第200句" in passage.text and len(passage.text) <= 100
     assert passage.text.startswith("第19") and passage.text.endswith("口袋公园。")  # neighbours on both sides
+
+
+def test_the_checks_read_a_long_paragraph_around_the_sentence_and_a_short_one_whole():
+    text = "".join(f"第{i}句讲口袋公园。" for i in range(400))
+    corpus = Corpus([parse_document(text, "long"), parse_document(TEXTS["bridge"], "bridge")])
+    row = next(i for i, r in enumerate(corpus.rows) if r.sentence.text.startswith("第200句"))
+    around = corpus.paragraph_around(row, budget=100)
+    assert "第200句" in around and "第180句" not in around and len(around) <= 100
+    assert len(corpus.paragraph_around(row)) <= 2000  # the default budget
+    short = next(i for i, r in enumerate(corpus.rows) if r.document.doc_id == "bridge")
+    assert corpus.paragraph_around(short) == TEXTS["bridge"]

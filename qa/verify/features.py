@@ -70,7 +70,7 @@ class Context:
         return self.corpus.rows[candidate.row].sentence.text
 
     def paragraph(self, candidate: SpanCandidate) -> str:
-        return self.corpus.rows[candidate.row].unit.text
+        return self.corpus.paragraph_around(candidate.row)
 
     @property
     def best_margin(self) -> float:
