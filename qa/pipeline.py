@@ -103,7 +103,10 @@ class Answerer:
         dense = DenseIndex.build(
             corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size, show_progress
         )
-        return cls(corpus, dense, embedder, settings, reader, verifier)
+        answerer = cls(corpus, dense, embedder, settings, reader, verifier)
+        if large:
+            answerer.glossary  # CC-CEDICT read now, a second of a build of minutes, not on the first English question
+        return answerer
 
     @property
     def document(self) -> Document:
