@@ -136,12 +136,13 @@ class Glossary:
     def __init__(self, texts: list[str]):
         self._dictionary = _dictionary()
         self._text = "\n".join(texts)  # no word of the dictionary holds a line break
+        self._characters = frozenset(self._text)  # a word with a character the text lacks is absent at once
         # Retrieval, the reader's question and the names check each read an English question's terms: translated once.
         self.translate = functools.lru_cache(maxsize=256)(self.translate)
         self._present = functools.lru_cache(maxsize=1 << 16)(self._present)
 
     def _present(self, word: str) -> bool:
-        return word in self._text
+        return self._characters.issuperset(word) and word in self._text
 
     def _in_corpus(self, words: set[str]) -> set[str]:
         return {word for word in words if self._present(word)}

@@ -8,7 +8,10 @@ import numpy as np
 
 from qa import model_registry
 from qa.encoder import DIMENSION
-from qa.tokenization import PASSAGE_PREFIX, QUERY_PREFIX
+from qa.tokenization import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX
+
+
+MIN_TOKEN_CAP = 32  # under a token budget, each sentence still reads this many tokens (prefix and special ones included)
 
 
 class Embedder:
@@ -27,9 +30,10 @@ class Embedder:
 
     dimension = DIMENSION
 
-    def __init__(self, cache_dir: Path | None = None, quantized: bool = False) -> None:
+    def __init__(self, cache_dir: Path | None = None, quantized: bool = False, token_budget: int | None = None) -> None:
         self.cache_dir = cache_dir
         self.quantized = quantized  # the encoder's int8 graph: about twice as fast, for large texts (`Settings`)
+        self.token_budget = token_budget  # most tokens one `encode_passages` reads (`token_cap`); None: no bound
 
     @property
     def model_id(self) -> str:
@@ -73,10 +77,32 @@ class Embedder:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         encoder = model_registry.encoder(self.cache_dir, self.quantized)
         prefixed = [prefix + text for text in texts]
+        cap = MAX_SEQ_LENGTH
+        if prefix == PASSAGE_PREFIX and self.token_budget is not None:
+            cap = token_cap(encoder.token_counts(prefixed), self.token_budget)
         if not show_progress:
-            return encoder.encode(prefixed, batch_size)
+            return encoder.encode(prefixed, batch_size, cap)
         from tqdm import tqdm
 
         step = batch_size * 4  # progress in steps of a few batches
         starts = tqdm(range(0, len(texts), step), desc="Embedding", unit="step")
-        return np.concatenate([encoder.encode(prefixed[i : i + step], batch_size) for i in starts])
+        return np.concatenate([encoder.encode(prefixed[i : i + step], batch_size, cap) for i in starts])
+
+
+def token_cap(counts: list[int], budget: int, floor: int = MIN_TOKEN_CAP) -> int:
+    """The most tokens of each text to read so that all of them read at most `budget` in all (MAX_SEQ_LENGTH when
+    they fit; never under `floor`): a text dense in tokens costs bounded time, its longest sentences cut first.
+
+    >>> token_cap([10, 20, 300], budget=1000), token_cap([10, 20, 300], budget=130), token_cap([300] * 3, budget=30)
+    (512, 100, 32)
+    """
+    if sum(counts) <= budget:
+        return MAX_SEQ_LENGTH
+    low, high = floor, max(counts)  # sum(min(count, cap)) grows with cap: the largest cap within the budget
+    while low < high:
+        middle = (low + high + 1) // 2
+        if sum(min(count, middle) for count in counts) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -95,12 +95,14 @@ class OnnxEncoder:
         except (OSError, ValueError) as error:
             raise ModelUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """float32 (len(texts), 384) unit rows; texts are encoded shortest first in batches, returned in order."""
-        with self.tokenizer_lock:
-            self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)  # as sentence-transformers truncates
-            self.tokenizer.no_padding()
-            encodings = self.tokenizer.encode_batch(texts)
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """How many tokens `encode` reads of each text (special tokens included, at most MAX_SEQ_LENGTH)."""
+        return [len(encoding.ids) for encoding in self._tokenize(texts, MAX_SEQ_LENGTH)]
+
+    def encode(self, texts: list[str], batch_size: int, max_tokens: int = MAX_SEQ_LENGTH) -> np.ndarray:
+        """float32 (len(texts), 384) unit rows of each text's first `max_tokens` tokens; texts are encoded shortest
+        first in batches, returned in order."""
+        encodings = self._tokenize(texts, min(max_tokens, MAX_SEQ_LENGTH))
         order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
         vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         for first in range(0, len(texts), batch_size):
@@ -108,4 +110,10 @@ class OnnxEncoder:
             ids, mask = pad_batch([encodings[i].ids for i in chosen], self._pad_id)
             (vectors[chosen],) = self._session.run(None, dict(zip(INPUTS, (self.table[ids], mask))))
         return vectors
+
+    def _tokenize(self, texts: list[str], max_tokens: int) -> list:
+        with self.tokenizer_lock:
+            self.tokenizer.enable_truncation(max_tokens)  # as sentence-transformers truncates (at MAX_SEQ_LENGTH)
+            self.tokenizer.no_padding()
+            return self.tokenizer.encode_batch(texts)
 

@@ -98,7 +98,8 @@ class Answerer:
             raise ValueError("texts holds no text to answer from: give at least one non-blank text")
         settings = settings if settings is not None else Settings()
         large = sum(map(len, texts.values())) >= settings.int8_encoder_from_chars
-        embedder = embedder if embedder is not None else _default_embedder(settings, quantized=large)
+        if embedder is None:
+            embedder = _default_embedder(settings, quantized=large, token_budget=settings.embed_token_budget)
         corpus = Corpus([parse_document(_encodable(text, doc_id), doc_id) for doc_id, text in texts.items()])
         dense = DenseIndex.build(
             corpus.passages(), embedder, corpus.sha256, corpus.chunking, settings.embed_batch_size, show_progress
@@ -315,10 +316,10 @@ def _encodable(text: str, doc_id: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _default_embedder(settings: Settings, quantized: bool = False):
+def _default_embedder(settings: Settings, quantized: bool = False, token_budget: int | None = None):
     from qa.embedder import Embedder
 
-    return Embedder(cache_dir=settings.cache_dir, quantized=quantized)
+    return Embedder(cache_dir=settings.cache_dir, quantized=quantized, token_budget=token_budget)
 
 
 _default_answerer: Answerer | None = None

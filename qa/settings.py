@@ -44,6 +44,9 @@ class Settings:
     # `from_texts` over at least this many characters embeds with the encoder's int8 graph: about twice as fast, so
     # 5 MB builds in minutes; the article and smaller texts keep the float32 one (docs/benchmark.md).
     int8_encoder_from_chars: int = 200_000
+    # `from_texts` embeds at most this many tokens (3-4 minutes here): a text denser in tokens than 5 MB of Chinese
+    # (5 MB of English holds 1.8 million) has its longest sentences cut to an equal share (`qa.embedder.token_cap`).
+    embed_token_budget: int = 1_500_000
 
     def __post_init__(self) -> None:
         for name in ("cache_dir", "index_dir"):
@@ -51,7 +54,7 @@ class Settings:
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value))  # accept str paths; frozen, so set once here
         positive = ("max_question_chars", "dense_candidates", "keyword_candidates", "rrf_k", "evidence_count",
-                    "embed_batch_size", "int8_encoder_from_chars")
+                    "embed_batch_size", "int8_encoder_from_chars", "embed_token_budget")
         for name in positive:
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"Settings.{name} must be a positive int, got {getattr(self, name)!r}")

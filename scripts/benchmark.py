@@ -1,12 +1,12 @@
 """Benchmark of the answering pipeline on this machine: prints figures, asserts nothing.
 
-    .venv/bin/python scripts/benchmark.py [--questions 100] [--large-text 366000]
+    .venv/bin/python scripts/benchmark.py [--questions 100] [--large-text 5000000 [--large-kind gibberish]]
 
 Figures: time from process start to the first answer (with a built index, in a fresh process); per-question latency
 p50/p95 by stage after warm-up, for the reader's int8 graph and its float32 graph on the same questions in this one
 process, with their ratio and how many answers they share; a second `Answerer.from_texts` and its first answer once the
-models are loaded; index build time; peak resident memory. `--large-text` also times `from_texts` over that many
-characters of Chinese in a fresh process, with its peak memory.
+models are loaded; index build time; peak resident memory. `--large-text` also times `from_texts` over a text of that
+many bytes in a fresh process, and three answers over it, with its peak memory.
 """
 
 from __future__ import annotations
@@ -28,16 +28,30 @@ REPO = Path(__file__).resolve().parent.parent
 # A typed question the rules answer alone, and a phrase question that also loads and runs the reader.
 FIRST_QUESTIONS = ("2022年大连建成了多少处口袋公园？", "大连湾海底隧道通车后有什么好处？")
 LARGE_TEXT = """\
-import resource, sys, time
+import random, re, resource, sys, time
 from qa.article import read_article
 from qa.pipeline import Answerer
-article, size = read_article(), int(sys.argv[1])
-texts = {f"copy-{i}": article for i in range(size // len(article) + 1)}
+size, kind = int(sys.argv[1]), sys.argv[2]
+if kind == "gibberish":  # random letter words: the densest in tokens of the three (~0.55 a byte)
+    rng = random.Random(0)
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9))) for _ in range(5000)]
+    parts, length = [], 0
+    while length < size:
+        parts.append(" ".join(rng.choice(words) for _ in range(rng.randint(5, 25))).capitalize() + ". ")
+        length += len(parts[-1])
+    text = "".join(parts)
+else:
+    text = read_article() if kind == "article" else re.sub(r"[。！？；，、：“”‘’（）《》\\s]", "", read_article())
+text = (text * (size // len(text.encode()) + 1)).encode()[:size].decode(errors="ignore")
 started = time.perf_counter()
-answerer = Answerer.from_texts(texts)
+answerer = Answerer.from_texts({"large": text})
 built = time.perf_counter() - started
-answerer.answer("2022年大连建成了多少处口袋公园？")
-print(json.dumps({"characters": sum(map(len, texts.values())), "sentences": len(answerer.corpus), "build_s": built,
+seconds = []
+for question in ("When did the Bohai Avenue open to traffic?", "2022年大连建成了多少处口袋公园？", "大连湾海底隧道通车后有什么好处？"):
+    started = time.perf_counter()
+    answerer.answer(question)
+    seconds.append(time.perf_counter() - started)
+print(json.dumps({"characters": len(text), "sentences": len(answerer.corpus), "build_s": built, "answers_s": seconds,
                   "encoder": answerer.retriever.dense.metadata.model_id,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -78,7 +92,10 @@ def latencies(answerer, questions: list[str]) -> tuple[dict[str, list[float]], l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100, help="how many questions of eval/questions.jsonl to time")
-    parser.add_argument("--large-text", type=int, metavar="CHARS", help="also time from_texts over this many characters")
+    parser.add_argument("--large-text", type=int, metavar="BYTES", help="also time from_texts over a text this large")
+    parser.add_argument("--large-kind", choices=("article", "bare", "gibberish"), default="article",
+                        help="the large text: the article copied, the same without punctuation or spaces, or random "
+                             "letter words")
     args = parser.parse_args(argv)
 
     from qa.article import read_article
@@ -117,11 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     if args.large_text:
-        done = subprocess.run([sys.executable, "-c", "import json\n" + LARGE_TEXT, str(args.large_text)],
+        done = subprocess.run([sys.executable, "-c", "import json\n" + LARGE_TEXT, str(args.large_text), args.large_kind],
                               check=True, cwd=REPO, capture_output=True, text=True)
         large = json.loads(done.stdout.splitlines()[-1])
-        print(f"from_texts over {large['characters']} characters ({large['sentences']} sentences), fresh process: "
-              f"{large['build_s']:.1f} s, peak RSS {large['peak_mb']:.0f} MB, encoder {large['encoder']}")
+        print(f"from_texts over {args.large_text} bytes of {args.large_kind} ({large['characters']} characters, "
+              f"{large['sentences']} sentences), fresh process: {large['build_s']:.1f} s, then answers in "
+              f"{' / '.join(f'{s:.2f}' for s in large['answers_s'])} s, peak RSS {large['peak_mb']:.0f} MB, "
+              f"encoder {large['encoder']}")
     return 0
 
 

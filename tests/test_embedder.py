@@ -273,3 +273,21 @@ def test_the_int8_encoder_stays_close_to_float32_and_finds_the_same_sentences(
         ours = vectors @ quantized.encode_queries([question])[0]
         theirs = article_vectors @ embedder.encode_queries([question])[0]
         assert np.argmax(ours) == np.argmax(theirs)
+
+
+@pytest.mark.model
+def test_a_token_budget_cuts_the_longest_sentences_first(embedder, article_sentences):
+    from qa.embedder import Embedder, token_cap
+    from qa.model_registry import encoder
+
+    texts = sorted(article_sentences, key=len)[-3:] + sorted(article_sentences, key=len)[:3]  # 3 longest, 3 shortest
+    counts = encoder(embedder.cache_dir).token_counts([PASSAGE_PREFIX + text for text in texts])
+    budget = sum(counts) - 20
+    cap = token_cap(counts, budget)
+    assert sum(min(count, cap) for count in counts) <= budget and min(counts) < cap < max(counts)
+    capped = Embedder(embedder.cache_dir, token_budget=budget).encode_passages(texts)
+    whole = embedder.encode_passages(texts)
+    cosines = np.sum(capped * whole, axis=1)
+    assert all(cosine > 0.9999 for cosine, count in zip(cosines, counts) if count <= cap)  # short ones untouched
+    assert any(cosine < 0.9999 for cosine in cosines[:3]) and cosines.min() > 0.8  # long ones read in part
+    assert np.allclose(Embedder(embedder.cache_dir, token_budget=10**9).encode_passages(texts), whole, atol=1e-6)

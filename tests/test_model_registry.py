@@ -59,6 +59,7 @@ def test_texts_from_the_stated_size_are_embedded_by_the_int8_encoder(embedder):
     assert small.retriever.dense.metadata.model_id == embedder.model_id
     assert large.retriever.dense.metadata.model_id == embedder.model_id + "-int8"
     assert large.embedder.quantized  # its questions are embedded by the same graph as its texts
+    assert large.embedder.token_budget == Settings().embed_token_budget
     for answerer in (small, large):
         assert answerer.answer("地铁3号线全长多少？").text == "21.5公里"
 
