@@ -73,7 +73,7 @@ def _toneless(reading: str) -> str:
 
 
 def _syllable_splits(pinyin: str, syllables: frozenset[str], most: int) -> list[tuple[str, ...]]:
-    """The ways to read `pinyin` as 2 to `most` toneless syllables: "guizhen" -> [("gui", "zhen")]."""
+    """The ways to read `pinyin` as 1 to `most` toneless syllables: "guizhen" -> [("gui", "zhen")]."""
     if not pinyin:
         return [()]
     splits = []

@@ -116,7 +116,8 @@ class Answerer:
 
     @functools.cached_property
     def glossary(self) -> Glossary:
-        """English words -> the corpus's Chinese words; CC-CEDICT is read on the first English question of a process (~1 s)."""
+        """English words -> the corpus's Chinese words; CC-CEDICT is read on the first English question of a
+        process (about a second)."""
         return Glossary(self.corpus.passages())
 
     @property
