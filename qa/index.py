@@ -88,7 +88,7 @@ class DenseIndex:
         encoder: PassageEncoder,
         document_sha256: str,
         chunking: dict,
-        batch_size: int = 32,
+        batch_size: int = 8,
         show_progress: bool = False,
     ) -> "DenseIndex":
         started = time.perf_counter()
