@@ -73,6 +73,12 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     first, second = json.loads(out.read_text()), json.loads(again.read_text())
     assert first["model"] == second["model"] and first["threshold"] == second["threshold"]  # reproduced
 
+    uncut = tmp_path / "uncut.json"  # another share draws other questions: described again, not read from the cache
+    other = [*argv[:argv.index("--cut-share")], "--cut-share", "0", *argv[argv.index("--cut-share") + 2 : -3]]
+    assert main([*other, "--out", str(uncut), "--quiet"], factory=SharedModelsFactory(embedder=embedder)) == 0
+    assert Verifier.load(uncut).provenance["questions"]["cmrc-cut"] == 0
+    assert load_examples(examples / "s-cut.json.gz")[0] == []
+
     fresh = tmp_path / "fresh.json"  # described again from scratch: the same sample, the same model
     assert main([*argv[:-3], "--refresh", "--out", str(fresh), "--quiet"],
                 factory=SharedModelsFactory(embedder=embedder)) == 0

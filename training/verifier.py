@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gzip
+import hashlib
 import json
 import random
 import re
@@ -34,6 +35,7 @@ import numpy as np
 
 from eval.datasets import ARTICLE_SET, EvalItem, load_article_set, load_squad
 from eval.metrics import exact_match, f1_score
+from qa.article import ARTICLE_ID
 from qa.settings import REPO_DIR, Settings, default_cache_dir
 from qa.verify.features import FEATURES, describe
 from qa.verify.verifier import VERIFIER_FILE, Verifier
@@ -306,22 +308,29 @@ def _progress(quiet: bool):
     return lambda iterable, desc: tqdm(list(iterable), desc=desc, disable=quiet, unit="paragraph")
 
 
-def save_examples(path: Path, examples: list[Example]) -> None:
-    """Cache one source's described candidates with the features and commit they were described with."""
+def asked_key(pairs) -> str:
+    """The identity of what a source asks, from its (paragraph, question id, answerable) triples: a cache of
+    described candidates serves only the same questions asked of the same paragraphs."""
+    return hashlib.sha256(json.dumps(sorted(map(list, pairs)), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def save_examples(path: Path, examples: list[Example], asked: str) -> None:
+    """Cache one source's described candidates with what was asked (`asked_key`) and the features and commit they
+    were described with."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump({"features": list(FEATURES), "commit": _commit(), "examples": [vars(e) for e in examples]}, handle,
-                  ensure_ascii=False)
+        json.dump({"features": list(FEATURES), "commit": _commit(), "asked": asked,
+                   "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
 
 
-def load_examples(path: Path) -> tuple[list[Example], str] | None:
-    """One source's cached examples and the commit they were described at, or None when absent or described by
-    other features."""
+def load_examples(path: Path, asked: str | None = None) -> tuple[list[Example], str] | None:
+    """One source's cached examples and the commit they were described at, or None when absent, described by other
+    features, or (given `asked`) for other questions: another --sample, share or seed draws other questions."""
     if not path.exists():
         return None
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
-    if tuple(data["features"]) != FEATURES:
+    if tuple(data["features"]) != FEATURES or (asked is not None and data.get("asked") != asked):
         return None
     return [Example(**e) for e in data["examples"]], data.get("commit", "unknown")
 
@@ -362,25 +371,31 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     examples, described_at = [], {}
     progress = _progress(args.quiet)
 
-    def described(name: str, describe) -> None:
-        """One source's examples, from the cache unless it is refreshed or missing (then described and cached)."""
+    def described(name: str, asked: str, describe) -> None:
+        """One source's examples, from the cache unless it is refreshed, missing or for other questions (then
+        described and cached)."""
         file = cache / f"{name}.json.gz"
-        cached = None if args.refresh is not None and (not args.refresh or name in args.refresh) else load_examples(file)
+        refreshed = args.refresh is not None and (not args.refresh or name in args.refresh)
+        cached = None if refreshed else load_examples(file, asked)
         if cached is None:
             found = describe()
-            save_examples(file, found)
+            save_examples(file, found, asked)
             cached = (found, _commit())
         examples.extend(cached[0])
         described_at[name] = cached[1]
 
     tune = [item for item in load_article_set(args.article_set).items if item.split == "tune"]
-    described("article", lambda: collect(factory.for_article(settings), tune, "article"))
+    described("article", asked_key((ARTICLE_ID, item.id, item.answerable) for item in tune),
+              lambda: collect(factory.for_article(settings), tune, "article"))
     for path in args.squad:
         drawn = draw_squad(path, args.sample, args.negative_share, rng)
-        described(path.stem, lambda: squad_examples(factory, drawn, progress))
+        _, doc_ids, asked = drawn
+        described(path.stem, asked_key((d, item.id, item.answerable) for d in doc_ids for item in asked[d]),
+                  lambda: squad_examples(factory, drawn, progress))
         # Its own generator, so that the samples drawn before it stay as they were.
         cut = draw_cut(drawn, args.cut_share, random.Random(f"{args.seed}:{path.stem}"))
-        described(f"{path.stem}-cut", lambda: cut_examples(factory, cut, progress))
+        described(f"{path.stem}-cut", asked_key((doc_id, item.id, item.answerable) for doc_id, _, item in cut),
+                  lambda: cut_examples(factory, cut, progress))
     sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad], "described_at": described_at}
     X, y, weights, groups, answerable = flatten(examples, args.article_weight)
     probabilities = out_of_fold(X, y, weights, groups, answerable, args.l2, args.seed)
