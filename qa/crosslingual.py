@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
+from collections.abc import Container
 from importlib import resources
 
 from qa.question import DATE, DURATION, HEAD_WORDS_EN, LIST, NAMED, NUMBER, ORG, PERSON, PLACE
@@ -72,7 +73,7 @@ def _toneless(reading: str) -> str:
     return re.sub(r"[1-5\s]", "", reading.lower().replace("u:", "u"))
 
 
-def _syllable_splits(pinyin: str, syllables: frozenset[str], most: int) -> list[tuple[str, ...]]:
+def _syllable_splits(pinyin: str, syllables: Container[str], most: int) -> list[tuple[str, ...]]:
     """The ways to read `pinyin` as 1 to `most` toneless syllables: "guizhen" -> [("gui", "zhen")]."""
     if not pinyin:
         return [()]
@@ -114,7 +115,6 @@ class _Dictionary:
                         if len(words) <= 2:
                             for word in words:
                                 self.words[word].add(simplified)
-        self.syllables = frozenset(self.characters)
 
 
 @functools.lru_cache(maxsize=1)
@@ -152,7 +152,7 @@ class Glossary:
         李桂珍) by sound."""
         found: set[str] = set()
         characters = self._dictionary.characters
-        for split in _syllable_splits(pinyin, self._dictionary.syllables, MAX_NAME_CHARS):
+        for split in _syllable_splits(pinyin, characters, MAX_NAME_CHARS):
             if len(split) < 2:
                 continue
             classes = "".join("[" + "".join(map(re.escape, sorted(characters[s]))) + "]" for s in split)

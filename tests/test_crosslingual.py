@@ -40,7 +40,7 @@ def test_a_name_is_found_by_its_sound_wherever_it_stands_in_a_long_text():
     filler = "。".join(["市民在这里享受生活"] * 20_000)
     glossary = Glossary([filler, "居民李桂珍说", filler])
     assert dict(glossary.translate("What did Li Guizhen say?"))["li guizhen"] == ("李桂珍",)
-    assert _syllable_splits("guizhen", _dictionary().syllables, 4) == [("gui", "zhen")]
+    assert _syllable_splits("guizhen", _dictionary().characters, 4) == [("gui", "zhen")]
 
 
 def test_chinese_question_uses_the_longest_translation_the_passage_holds():
