@@ -12,6 +12,8 @@ from types import MappingProxyType
 
 # The article question set shipped with the evaluation.
 ARTICLE_SET = Path(__file__).resolve().parent / "questions.jsonl"
+# A second round written afresh in citizens' words, all held out (split "report"): never tuned on.
+FRESH_SET = Path(__file__).resolve().parent / "fresh_questions.jsonl"
 SPLITS = ("tune", "report")
 ARTICLE_KINDS = (
     "number", "date", "person", "place_org", "named", "phrase", "list",
