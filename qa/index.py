@@ -66,7 +66,7 @@ def identity(document_sha256: str, encoder: PassageEncoder, chunking: dict, coun
 
 def library_versions() -> dict:
     versions = {}
-    for package in ("faiss-cpu", "onnxruntime", "tokenizers", "dalian-qa"):  # what computes and searches the vectors
+    for package in ("faiss-cpu", "onnxruntime", "sentencepiece", "dalian-qa"):  # what computes and searches the vectors
         try:
             versions[package] = importlib_metadata.version(package)
         except importlib_metadata.PackageNotFoundError:

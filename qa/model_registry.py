@@ -22,7 +22,7 @@ from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.onnx_runtime import RECORD
 from qa.reader import OnnxReader
 from qa.settings import default_cache_dir
-from qa.tokenization import QUERY_PREFIX
+from qa.tokenization import QUERY_PREFIX, SENTENCEPIECE_FILE
 
 READER_FORMAT = 2  # reader folders holding the float32 and the int8 graph
 
@@ -46,7 +46,9 @@ def model_dir(cache_dir: Path | None = None) -> Path:
     target = cache_root(cache_dir) / f"e5-small-{source.sha256[:16]}"
 
     def converted() -> bool:
-        return is_complete(target, SOURCE_RECORD, lambda record: record["source_sha256"] == source.sha256)
+        return is_complete(
+            target, SOURCE_RECORD, lambda record: record["source_sha256"] == source.sha256 and _has_tokenizer(record)
+        )
 
     with _lock:
         if not converted():
@@ -61,11 +63,14 @@ def model_dir(cache_dir: Path | None = None) -> Path:
 
 def encoder_dir(cache_dir: Path | None = None) -> Path:
     """The ONNX encoder folder (float32 and int8 graphs, word-embedding table, tokenizer), exported now if the cache
-    lacks it (or holds one exported before the int8 graph)."""
+    lacks it (or holds one exported before the int8 graph or the SentencePiece tokenizer)."""
     source, base = weights_source(), model_dir(cache_dir)
     target = base.parent / f"onnx-{base.name}"
     with _lock:
-        if not is_complete(target, RECORD, lambda record: record["source_sha256"] == source.sha256 and "int8" in record):
+        if not is_complete(
+            target, RECORD,
+            lambda record: record["source_sha256"] == source.sha256 and "int8" in record and _has_tokenizer(record),
+        ):
             from qa.build.export import export_encoder
 
             with _writable(target):
@@ -91,12 +96,19 @@ def exported_reader(weights_path: Path, base: Path, table: Callable[[], np.ndarr
     weights_sha256 = sha256_file(weights_path)
     target = base.parent / f"onnx-reader-v{READER_FORMAT}-{weights_sha256[:16]}-{base.name}"
     with _lock:
-        if not is_complete(target, RECORD, lambda record: record["weights_sha256"] == weights_sha256):
+        if not is_complete(
+            target, RECORD, lambda record: record["weights_sha256"] == weights_sha256 and _has_tokenizer(record)
+        ):
             from qa.build.export import export_reader
 
             with _writable(target):
                 export_reader(weights_path, weights_sha256, base, table(), target)
     return target
+
+
+def _has_tokenizer(record: dict) -> bool:
+    """The folder was built with the SentencePiece tokenizer answering reads (older builds carry the fast one only)."""
+    return SENTENCEPIECE_FILE in record.get("files", {})
 
 
 @contextlib.contextmanager

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer
 
 from qa.document import strip_whitespace
 from qa.encoder import OnnxEncoder
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.onnx_runtime import INPUTS, READER_FILE, READER_INT8_FILE, RECORD, pad_batch, session
-from qa.tokenization import load_tokenizer, pad_id
+from qa.tokenization import Tokenizer, load_tokenizer
 
 NULL_INDEX = 0  # the <s> token: start and end on it mean "no answer here" (as SQuAD 2.0 BERT does)
 _CANDIDATES_PER_WINDOW = 20  # best (start, end) pairs kept from each window before merging
@@ -122,30 +120,26 @@ def clip_question(tokenizer: Tokenizer, question: str, max_tokens: int) -> str:
     >>> clip_question(tokenizer, "大连市2023年新建了多少所幼儿园？", 3)  # doctest: +SKIP
     '大连市2023'
     """
-    tokenizer.no_truncation()  # truncation set for pairs fails on a single text
-    offsets = tokenizer.encode(question, add_special_tokens=False).offsets
+    offsets = tokenizer.pieces(question)[1]
     if len(offsets) <= max_tokens:
         return question
     return question[: offsets[max_tokens - 1][1]]
 
 
 def encode_windows(tokenizer: Tokenizer, questions: list[str], passages: list[str], window: WindowSettings) -> Windows:
-    """Windows of (question, passage slice) pairs with character offsets.
-
-    Training and reading use this one function. It sets the tokenizer's truncation for each call: give each
-    reader its own tokenizer and call it from one thread at a time (`SpanReader.read` holds a lock).
-    """
+    """Windows of (question, passage slice) pairs with character offsets; training and reading use this one function."""
     clipped = {q: clip_question(tokenizer, q, window.max_question_tokens) for q in set(questions)}
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(window.max_seq_len, stride=window.stride, strategy="only_second")
-    encodings = tokenizer.encode_batch([(clipped[q], p) for q, p in zip(questions, passages)])
-    pieces = [(pair, piece) for pair, encoding in enumerate(encodings) for piece in (encoding, *encoding.overflowing)]
+    pieces = [
+        (pair, piece)
+        for pair, (question, passage) in enumerate(zip(questions, passages))
+        for piece in tokenizer.pairs(clipped[question], passage, window.max_seq_len, window.stride)
+    ]
     return Windows(
         input_ids=[piece.ids for _, piece in pieces],
         offsets=[piece.offsets for _, piece in pieces],
         sequence_ids=[piece.sequence_ids for _, piece in pieces],
         passage_of=[pair for pair, _ in pieces],
-        pad_id=pad_id(tokenizer),
+        pad_id=tokenizer.pad_id,
     )
 
 
@@ -213,12 +207,9 @@ class SpanReader:
     ('12所', 0.97)
     """
 
-    def __init__(self, tokenizer: Tokenizer, window: WindowSettings, tokenizer_lock: threading.Lock | None = None) -> None:
+    def __init__(self, tokenizer: Tokenizer, window: WindowSettings) -> None:
         self.tokenizer = tokenizer
         self.window = window
-        # The tokenizer's truncation is set per call (see `encode_windows`); a tokenizer shared with the encoder
-        # comes with the encoder's lock.
-        self._lock = tokenizer_lock if tokenizer_lock is not None else threading.Lock()
 
     def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(start_logits, end_logits), float32 (windows, tokens); padding far below any real token."""
@@ -237,8 +228,7 @@ class SpanReader:
             raise ValueError("passages is empty: give the reader at least one passage")
         if top_n < 1 or max_answer_chars < 1:
             raise ValueError(f"top_n ({top_n}) and max_answer_chars ({max_answer_chars}) must be at least 1")
-        with self._lock:
-            windows = encode_windows(self.tokenizer, [question] * len(passages), passages, self.window)
+        windows = encode_windows(self.tokenizer, [question] * len(passages), passages, self.window)
         start, end = self.logits(*windows.batch())
         return decode_spans(windows, start, end, passages, top_n, max_answer_chars)
 
@@ -251,10 +241,8 @@ class OnnxReader(SpanReader):
     '张三'
     """
 
-    def __init__(
-        self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray, tokenizer_lock: threading.Lock | None = None
-    ) -> None:
-        super().__init__(tokenizer, window, tokenizer_lock)
+    def __init__(self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray) -> None:
+        super().__init__(tokenizer, window)
         self._session = session(graph)
         self.graph = Path(graph)
         self.table = table
@@ -263,15 +251,14 @@ class OnnxReader(SpanReader):
     def load(cls, folder: Path, table: np.ndarray, quantized: bool = False, encoder: OnnxEncoder | None = None) -> OnnxReader:
         """The reader in `folder` (see `qa.model_registry.reader_dir`) over the encoder's word-embedding table: the
         int8 graph when `quantized` and its export check passed, else the float32 one. Given the `qa.encoder.OnnxEncoder`
-        it was exported beside, it shares its tokenizer (the same file; loading one takes about a second)."""
+        it was exported beside, it shares its tokenizer (the same pieces)."""
         folder = Path(folder)
         try:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             tokenizer = encoder.tokenizer if encoder is not None else load_tokenizer(folder)
             quantized = quantized and record.get("int8", {}).get("passed", False)
             graph = folder / (READER_INT8_FILE if quantized else READER_FILE)
-            lock = encoder.tokenizer_lock if encoder is not None else None
-            return cls(graph, tokenizer, WindowSettings(**record["window"]), table, lock)
+            return cls(graph, tokenizer, WindowSettings(**record["window"]), table)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ReaderUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 

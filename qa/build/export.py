@@ -33,7 +33,7 @@ from qa.errors import ReaderUnavailableError
 from qa.model_cache import build_folder
 from qa.onnx_runtime import ENCODER_FILE, ENCODER_INT8_FILE, INPUTS, READER_FILE, READER_INT8_FILE, RECORD, TABLE_FILE
 from qa.reader import OnnxReader, encode_windows
-from qa.tokenization import PASSAGE_PREFIX, QUERY_PREFIX, TOKENIZER_FILE, load_tokenizer
+from qa.tokenization import PASSAGE_PREFIX, QUERY_PREFIX, SENTENCEPIECE_FILE, load_tokenizer
 
 OPSET = 17
 MAX_LOGIT_DIFFERENCE = 1e-3  # float32 on both sides: seen here ~1e-5
@@ -90,7 +90,7 @@ def _export_encoder(model_dir: Path, source: WeightsSource, work: Path) -> dict:
 
     table = encoder.get_input_embeddings().weight.detach().numpy()
     np.save(work / TABLE_FILE, table)
-    shutil.copyfile(model_dir / TOKENIZER_FILE, work / TOKENIZER_FILE)
+    shutil.copyfile(model_dir / SENTENCEPIECE_FILE, work / SENTENCEPIECE_FILE)
     _export(MeanPooled().eval(), table, work / ENCODER_FILE, ("vector",))
 
     exported = OnnxEncoder.load(work)
@@ -107,7 +107,7 @@ def _quantize_encoder(source: Path, target: Path, fp32: OnnxEncoder) -> dict:
 
     with _quantizer_quiet():
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
-    int8 = OnnxEncoder(target, fp32.tokenizer, fp32.table, fp32.tokenizer_lock)
+    int8 = OnnxEncoder(target, fp32.tokenizer, fp32.table)
     texts = [prefix + text for prefix in (QUERY_PREFIX, PASSAGE_PREFIX) for text in VERIFY_SENTENCES]
     cosine = float(np.sum(int8.encode(texts, batch_size=4) * fp32.encode(texts, batch_size=4), axis=1).min())
     return {"reference": "the float32 graph", "comparisons": len(texts), "min_cosine": round(cosine, 6),
@@ -133,7 +133,7 @@ def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, tab
         def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             return self.model.from_embeddings(inputs_embeds, attention_mask)
 
-    shutil.copyfile(model_dir / TOKENIZER_FILE, work / TOKENIZER_FILE)
+    shutil.copyfile(model_dir / SENTENCEPIECE_FILE, work / SENTENCEPIECE_FILE)
     _export(FromEmbeddings().eval(), table, work / READER_FILE, ("start_logits", "end_logits"))
 
     tokenizer = load_tokenizer(work)

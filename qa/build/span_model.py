@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tokenizers import Tokenizer
 from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as hf_logging
 
@@ -23,7 +22,7 @@ from qa.errors import ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.reader import SpanReader, WindowSettings
-from qa.tokenization import load_tokenizer
+from qa.tokenization import Tokenizer, load_tokenizer
 
 FORMAT_VERSION = 1
 MASKED_LOGIT = -1e4  # logit given to padding so that it never takes softmax mass
