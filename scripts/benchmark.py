@@ -65,6 +65,15 @@ def first_answer_seconds(question: str) -> float:
     return time.perf_counter() - started
 
 
+def answering_peak_mb(questions: list[str]) -> float:
+    """Peak RSS of a fresh interpreter that answers `questions` as `qa.answer` does (the shipped, int8 settings)."""
+    script = ("import json, resource, sys\nfrom qa import answer\nfor q in json.load(sys.stdin): answer(q)\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(questions), check=True, cwd=REPO,
+                          capture_output=True, text=True)
+    return float(done.stdout.splitlines()[-1])
+
+
 def cpu_description() -> str:
     """The CPU's model, core count and the vector instructions ONNX Runtime's kernels use: the figures depend on them
     (the same code ran twice as fast on an AVX-512 machine as on an AVX2 one: docs/benchmark.md)."""
@@ -109,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
     lines = (REPO / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines][: args.questions]
+    print(f"peak RSS answering {len(questions)} questions in a fresh process: {answering_peak_mb(questions):.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         int8 = Answerer.for_article(Settings(index_dir=Path(tmp)))
@@ -131,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     answerer = Answerer.from_texts({"paragraph": text})
     answerer.answer("这段话说了什么？")
     print(f"a further from_texts over {len(text)} characters plus its first answer: {time.perf_counter() - started:.2f} s")
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS of this process (both readers, two answerers): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     if args.large_text:
         done = subprocess.run([sys.executable, "-c", "import json\n" + LARGE_TEXT, str(args.large_text), args.large_kind],
