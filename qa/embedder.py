@@ -76,17 +76,17 @@ class Embedder:
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         encoder = model_registry.encoder(self.cache_dir, self.quantized)
-        prefixed = [prefix + text for text in texts]
-        cap = MAX_SEQ_LENGTH
+        sequences = encoder.tokenizer.encode([prefix + text for text in texts], MAX_SEQ_LENGTH)
         if prefix == PASSAGE_PREFIX and self.token_budget is not None:
-            cap = token_cap(encoder.token_counts(prefixed), self.token_budget)
+            cap = token_cap([len(ids) for ids in sequences], self.token_budget)
+            sequences = [encoder.tokenizer.clip(ids, cap) for ids in sequences]
         if not show_progress:
-            return encoder.encode(prefixed, batch_size, cap)
+            return encoder.encode_ids(sequences, batch_size)
         from tqdm import tqdm
 
         step = batch_size * 4  # progress in steps of a few batches
         starts = tqdm(range(0, len(texts), step), desc="Embedding", unit="step")
-        return np.concatenate([encoder.encode(prefixed[i : i + step], batch_size, cap) for i in starts])
+        return np.concatenate([encoder.encode_ids(sequences[i : i + step], batch_size) for i in starts])
 
 
 def token_cap(counts: list[int], budget: int, floor: int = MIN_TOKEN_CAP) -> int:

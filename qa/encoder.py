@@ -88,18 +88,17 @@ class OnnxEncoder:
         except (OSError, ValueError) as error:
             raise ModelUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 
-    def token_counts(self, texts: list[str]) -> list[int]:
-        """How many tokens `encode` reads of each text (special tokens included, at most MAX_SEQ_LENGTH)."""
-        return [len(ids) for ids in self.tokenizer.encode(texts, MAX_SEQ_LENGTH)]
-
     def encode(self, texts: list[str], batch_size: int, max_tokens: int = MAX_SEQ_LENGTH) -> np.ndarray:
-        """float32 (len(texts), 384) unit rows of each text's first `max_tokens` tokens; texts are encoded shortest
-        first in batches, returned in order."""
-        encodings = self.tokenizer.encode(texts, min(max_tokens, MAX_SEQ_LENGTH))
-        order = np.argsort([len(ids) for ids in encodings], kind="stable")
-        vectors = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
-        for first in range(0, len(texts), batch_size):
+        """float32 (len(texts), 384) unit rows of each text's first `max_tokens` tokens."""
+        return self.encode_ids(self.tokenizer.encode(texts, min(max_tokens, MAX_SEQ_LENGTH)), batch_size)
+
+    def encode_ids(self, sequences: list[list[int]], batch_size: int) -> np.ndarray:
+        """float32 (len(sequences), 384) unit rows of tokenised texts (`Tokenizer.encode`), run shortest first in
+        batches, returned in order."""
+        order = np.argsort([len(ids) for ids in sequences], kind="stable")
+        vectors = np.zeros((len(sequences), self.table.shape[1]), dtype=np.float32)
+        for first in range(0, len(sequences), batch_size):
             chosen = order[first : first + batch_size]
-            ids, mask = pad_batch([encodings[i] for i in chosen], self.tokenizer.pad_id)
+            ids, mask = pad_batch([sequences[i] for i in chosen], self.tokenizer.pad_id)
             (vectors[chosen],) = self._session.run(None, dict(zip(INPUTS, (self.table[ids], mask))))
         return vectors

@@ -66,6 +66,14 @@ class Tokenizer:
         keep = max(max_tokens - 2, 0)
         return [[self.bos_id, *ids[:keep], self.eos_id] for ids in self._model.encode(texts)]
 
+    def clip(self, ids: list[int], max_tokens: int) -> list[int]:
+        """An `encode` result cut to its first `max_tokens` - 1 ids and its `</s>`, as `encode` with `max_tokens` gives.
+
+        >>> tokenizer.clip([0, 5, 6, 7, 2], 4)  # doctest: +SKIP
+        [0, 5, 6, 2]
+        """
+        return ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], self.eos_id]
+
     def pairs(self, question: str, passage: str, max_len: int, stride: int) -> list[Encoding]:
         """`<s> question </s></s> passage-slice </s>` windows of at most `max_len` tokens, the passage cut into slices
         that overlap by `stride` tokens (the fast tokenizer's "only_second" truncation with its overflowing windows)."""

@@ -15,7 +15,7 @@ from qa import model_registry
 from qa.article import read_article
 from qa.embedder import Embedder
 from qa.encoder import DIMENSION, WeightsSource
-from qa.tokenization import PASSAGE_PREFIX, QUERY_PREFIX
+from qa.tokenization import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX
 from qa.errors import ModelUnavailableError
 
 QUESTION_ZH = "2022年大连建成了多少处口袋公园？"
@@ -282,7 +282,8 @@ def test_a_token_budget_cuts_the_longest_sentences_first(embedder, article_sente
     from qa.model_registry import encoder
 
     texts = sorted(article_sentences, key=len)[-3:] + sorted(article_sentences, key=len)[:3]  # 3 longest, 3 shortest
-    counts = encoder(embedder.cache_dir).token_counts([PASSAGE_PREFIX + text for text in texts])
+    tokenizer = encoder(embedder.cache_dir).tokenizer
+    counts = [len(ids) for ids in tokenizer.encode([PASSAGE_PREFIX + text for text in texts], MAX_SEQ_LENGTH)]
     budget = sum(counts) - 20
     cap = token_cap(counts, budget)
     assert sum(min(count, cap) for count in counts) <= budget and min(counts) < cap < max(counts)

@@ -45,6 +45,8 @@ def test_long_texts_keep_their_first_pieces_between_the_special_tokens(both, art
     (ids,) = ours.encode([article], 20)
     assert len(ids) == 20 and (ids[0], ids[-1]) == (ours.bos_id, ours.eos_id)
     assert ids[1:-1] == ours.pieces(article)[0][:18]
+    (whole,) = ours.encode([article], 512)
+    assert ours.clip(whole, 20) == ids and ours.clip(ids, 20) == ids
 
 
 @pytest.mark.parametrize("text", ["新增停车位４．５万个（ＡＢＣ）", "How many pocket parks?", "气温超过30℃。", "大连\u200b湾"])
