@@ -383,7 +383,8 @@ def _sentencepiece_charsmap(normalization: dict[int, str]) -> bytes:
 
 
 def write_model_folder(weights: E5Weights, folder: Path) -> None:
-    """Write `weights` as a Hugging Face BERT model + fast tokenizer + sentence-transformers files.
+    """Write `weights` as a Hugging Face BERT model + fast tokenizer + its SentencePiece model + sentence-transformers
+    files.
 
     `AutoModel`/`AutoTokenizer.from_pretrained(folder)` and `SentenceTransformer(folder)` all
     load it offline. Pipeline: mean pooling over tokens, then L2 normalisation.
