@@ -128,7 +128,7 @@ def clip_question(tokenizer: Tokenizer, question: str, max_tokens: int) -> str:
 
 def encode_windows(tokenizer: Tokenizer, questions: list[str], passages: list[str], window: WindowSettings) -> Windows:
     """Windows of (question, passage slice) pairs with character offsets; training and reading use this one function."""
-    clipped = {q: clip_question(tokenizer, q, window.max_question_tokens) for q in set(questions)}
+    clipped = {q: tokenizer.pieces(clip_question(tokenizer, q, window.max_question_tokens)) for q in set(questions)}
     pieces = [
         (pair, piece)
         for pair, (question, passage) in enumerate(zip(questions, passages))

@@ -74,10 +74,13 @@ class Tokenizer:
         """
         return ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], self.eos_id]
 
-    def pairs(self, question: str, passage: str, max_len: int, stride: int) -> list[Encoding]:
-        """`<s> question </s></s> passage-slice </s>` windows of at most `max_len` tokens, the passage cut into slices
-        that overlap by `stride` tokens (the fast tokenizer's "only_second" truncation with its overflowing windows)."""
-        question_ids, question_offsets = self.pieces(question)
+    def pairs(
+        self, question: tuple[list[int], list[tuple[int, int]]], passage: str, max_len: int, stride: int
+    ) -> list[Encoding]:
+        """`<s> question </s></s> passage-slice </s>` windows of at most `max_len` tokens, from the question's `pieces`
+        (tokenized once for all its passages), the passage cut into slices that overlap by `stride` tokens (the fast
+        tokenizer's "only_second" truncation with its overflowing windows)."""
+        question_ids, question_offsets = question
         passage_ids, passage_offsets = self.pieces(passage)
         room = max_len - len(question_ids) - 4
         slices = [(0, len(passage_ids))]
