@@ -202,6 +202,22 @@ def test_changed_arguments_refuse_to_resume(workspace, trained, capsys):
     assert "seed: 42 -> 7" in capsys.readouterr().err
 
 
+def test_further_training_files_join_the_first_and_belong_to_the_run(workspace, tmp_path, capsys):
+    drcd_like = tmp_path / "more.json"
+    drcd_like.write_text(json.dumps(_squad(EXAMPLES, repeat=2), ensure_ascii=False), encoding="utf-8")
+    alone, mixed = tmp_path / "alone", tmp_path / "mixed"
+    assert main(_args(workspace, alone, "--epochs", "1", "--stop-after", "2")) == 0
+    assert main(_args(workspace, mixed, "--epochs", "1", "--stop-after", "2", "--more-train", str(drcd_like))) == 0
+    assert _log(alone)[-1]["total_steps"] < _log(mixed)[-1]["total_steps"]
+    run = json.loads((mixed / "run.json").read_text(encoding="utf-8"))
+    assert run["more_train"] == [str(drcd_like)] and run["more_train_sha256"] == [sha256_file(drcd_like)]
+    assert "more_train" not in json.loads((alone / "run.json").read_text(encoding="utf-8"))
+    assert main(_args(workspace, mixed, "--epochs", "1", "--more-train", str(drcd_like), "--export", str(tmp_path / "out"))) == 0
+    assert f"`more.json` (sha256 `{sha256_file(drcd_like)}`)" in (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert main(_args(workspace, mixed, "--epochs", "1", "--stop-after", "3")) == 2  # the run had the further file
+    assert "more_train" in capsys.readouterr().err
+
+
 def test_export_writes_the_delta_and_the_reader_loads_it(workspace, trained, tmp_path):
     out = tmp_path / "models"
     assert main(_args(workspace, trained, "--epochs", "10", "--export", str(out))) == 0

@@ -76,10 +76,11 @@ class TrainConfig:
 
     train_file: str
     tune_file: str
+    more_train: tuple[str, ...] = ()  # further SQuAD-format training files (DRCD in Simplified: `training.drcd`)
     base_dir: str | None = None  # None: the converted e5 folder (`qa.model_registry.model_dir`)
     checkpoint_dir: str | None = None  # None: <cache>/reader-train
     # The defaults are the shipped reader's run (three epochs of CMRC train: 2,316 steps, 2.6 min on one H200
-    # GPU with scripts/train_reader_gpu.sh; about 6.6 h on 2 CPU cores, resumable).
+    # GPU with scripts/train_reader_gpu.sh; about 1.5 h on 2 CPU cores with bfloat16 instructions, resumable).
     # Windows of 192 tokens hold a question and a few sentences, what the pipeline reads; 384-token windows
     # would cost about three times as long.
     max_seq_len: int = 192
@@ -129,6 +130,11 @@ class TrainConfig:
         """The settings a resume must share; file contents count, not just their names."""
         identity = {k: v for k, v in asdict(self).items() if k not in ("checkpoint_dir", "keep_checkpoints")}
         identity["train_sha256"] = sha256_file(Path(self.train_file))
+        if self.more_train:
+            identity["more_train"] = list(self.more_train)  # as JSON holds it
+            identity["more_train_sha256"] = [sha256_file(Path(path)) for path in self.more_train]
+        else:
+            del identity["more_train"]  # runs without it resume as before
         identity["tune_sha256"] = sha256_file(Path(self.tune_file))
         if self.teacher:
             identity["teacher_sha256"] = sha256_file(Path(self.teacher))
@@ -371,18 +377,27 @@ def span_loss(
     return (1 - distill_weight) * gold + distill_weight * soft
 
 
+def bf16_autocast(device: torch.device) -> bool:
+    """Whether training runs its forward passes in bfloat16: on a GPU, and on a CPU with bfloat16 instructions
+    (AVX-512 BF16 or AMX), where a step takes about 0.55 of float32's time (docs/training.md)."""
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
 def _train_step(
     model: SpanModel, batch: dict, optimizer, scheduler, config: TrainConfig, teacher: SpanModel | None = None
 ) -> float:
     """One optimiser step on `span_loss` (with the teacher's logits when distilling).
 
-    On a GPU the forward passes run in bfloat16 autocast (weights and optimiser stay float32).
+    Where `bf16_autocast` holds the forward passes run in bfloat16 (weights and optimiser stay float32). A teacher
+    without distillation only gave the starting weights: it is not run.
     """
     device = batch["input_ids"].device
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16_autocast(device)):
         logits = model(batch["input_ids"], batch["attention_mask"])
         teacher_logits = None
-        if teacher is not None:
+        if teacher is not None and config.distill_weight:
             with torch.no_grad():
                 teacher_logits = teacher(batch["input_ids"], batch["attention_mask"])
     loss = span_loss(logits, batch, teacher_logits, config.distill_weight, config.distill_temperature)
@@ -438,7 +453,7 @@ def describe_device(device: torch.device) -> str:
     """The hardware a run trains on, in words, for the log and the model card."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{torch.get_num_threads()} CPU threads"
+    return f"{torch.get_num_threads()} CPU threads" + (" (bfloat16)" if bf16_autocast(device) else "")
 
 
 def train(
@@ -468,7 +483,7 @@ def train(
         teacher = teacher_reader.model.to(target).requires_grad_(False)
         if config.teacher_layers:  # a resumed run's checkpoint replaces these below
             start_from_teacher(model, teacher, config.teacher_layers)
-    examples = read_examples(Path(config.train_file))
+    examples = [e for path in (config.train_file, *config.more_train) for e in read_examples(Path(path))]
     examples += hard_negatives(examples, config.unanswerable_rate, config.seed)
     windows = training_windows(tokenizer, examples, config.window, config.null_window_rate, config.seed)
     tune = load_squad(config.tune_file)
@@ -585,7 +600,8 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
         config.window,
         out_dir,
         training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder)},
-        data_sha256={"train": sha256_file(Path(config.train_file)), "tune": sha256_file(Path(config.tune_file))},
+        data_sha256={"train": sha256_file(Path(config.train_file)), "tune": sha256_file(Path(config.tune_file)),
+                     **({"more_train": [sha256_file(Path(p)) for p in config.more_train]} if config.more_train else {})},
         steps=state["step"],
         total_steps=_last_log(folder).get("total_steps"),
         train_time_s=round(state["elapsed_s"], 1),
@@ -613,6 +629,11 @@ def model_card(meta: dict) -> str:
         " CMRC 2018 (ymcui/cmrc2018) is CC BY-SA 4.0; its dev set was never used for training or tuning."
         if train_name.startswith("cmrc2018") else ""
     )
+    more = "".join(
+        f"; `{Path(path).name}` (sha256 `{sha}`)" for path, sha in zip(t.get("more_train", []), meta["data_sha256"].get("more_train", []))
+    )
+    if more:
+        licence += " DRCD (DRCKnowledgeTeam/DRCD, CC BY-SA 3.0) dev and test, in Simplified Chinese: `training.drcd`."
     score_line = (
         f"EM {scores['tune_em']:.1f} / F1 {scores['tune_f1']:.1f} on a fixed sample of {scores['tune_questions']} "
         f"questions of `{tune_name}` (CMRC 2018 metric, best span, answers up to "
@@ -641,7 +662,7 @@ the same weights exported to ONNX (`qa.model_registry.reader_dir`, checked again
 
 ## Training
 
-- Data: `{train_name}` (sha256 `{meta['data_sha256']['train']}`); scored during training (tuning
+- Data: `{train_name}` (sha256 `{meta['data_sha256']['train']}`){more}; scored during training (tuning
   only): `{tune_name}`.{licence}
 - Windows of {t['max_seq_len']} tokens (question clipped to {t['max_question_tokens']}), stride {t['stride']};
   windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.{_negatives_note(t.get('unanswerable_rate', 0.0))}{_distilled_note(t, layers)}
@@ -697,7 +718,10 @@ def _distilled_note(training: dict, layers: int) -> str:
     '\\n- The bottom 6 layers of the base only. Distilled from `reader.safetensors`: 50% of the loss matches its start/end distributions at temperature 2.0.'
     """
     parts = []
-    if training.get("teacher_layers"):
+    if training.get("teacher_layers") and not training.get("distill_weight"):
+        parts.append(f"Trained further from `{Path(training['teacher']).name}` (its layers {training['teacher_layers']}, "
+                     "embeddings and head), not distilled from it.")
+    elif training.get("teacher_layers"):
         parts.append(f"{layers} layers, started from the teacher's layers {training['teacher_layers']}, its embeddings and head.")
     elif training.get("encoder_layers"):
         parts.append(f"The bottom {layers} layers of the base only.")
@@ -760,11 +784,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     defaults = TrainConfig("", "")
     parser.add_argument("--train", required=True, help="SQuAD-format training file (CMRC 2018 train)")
+    parser.add_argument("--more-train", nargs="+", default=[], metavar="FILE",
+                        help="further SQuAD-format training files, e.g. DRCD in Simplified (python -m training.drcd)")
     parser.add_argument("--tune", required=True, help="SQuAD-format file scored at each checkpoint (CMRC 2018 trial)")
     parser.add_argument("--base-dir", help="Hugging Face folder of the base encoder (default: the converted e5)")
     parser.add_argument("--checkpoint-dir", help="where checkpoints and log.jsonl go (default: <cache>/reader-train)")
     for field in fields(TrainConfig):
-        if field.name in ("train_file", "tune_file", "base_dir", "checkpoint_dir"):
+        if field.name in ("train_file", "tune_file", "more_train", "base_dir", "checkpoint_dir"):
             continue
         default = getattr(defaults, field.name)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(default), default=default,
@@ -780,8 +806,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `qa train-reader`; returns the exit status."""
     args = _parser().parse_args(argv)
-    options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if f.name not in ("train_file", "tune_file")}
-    config = TrainConfig(train_file=args.train, tune_file=args.tune, **options)
+    named = ("train_file", "tune_file", "more_train")
+    options = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if f.name not in named}
+    config = TrainConfig(train_file=args.train, tune_file=args.tune, more_train=tuple(args.more_train), **options)
     torch.set_num_threads(args.threads)
     try:
         if args.export is not None:
