@@ -632,7 +632,7 @@ def model_card(meta: dict) -> str:
     more = "".join(
         f"; `{Path(path).name}` (sha256 `{sha}`)" for path, sha in zip(t.get("more_train", []), meta["data_sha256"].get("more_train", []))
     )
-    if more:
+    if any(Path(path).name.startswith("drcd") for path in t.get("more_train", [])):
         licence += " DRCD (DRCKnowledgeTeam/DRCD, CC BY-SA 3.0) dev and test, in Simplified Chinese: `training.drcd`."
     score_line = (
         f"EM {scores['tune_em']:.1f} / F1 {scores['tune_f1']:.1f} on a fixed sample of {scores['tune_questions']} "
