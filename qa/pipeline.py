@@ -214,10 +214,12 @@ class Answerer:
         q = analyse_question(question, self.settings.max_question_chars)
         terms = self._terms(q)
         keyword_query = " ".join(" ".join(term) for term in terms) if q.english else q.simplified
+        # e5 matches an English question to Chinese sentences weakly; its words' translations beside it match well
+        dense_query = f"{q.simplified} {keyword_query}".strip() if q.english else q.simplified
         timings["question"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        query_vector = self.embedder.encode_queries([q.simplified])[0]
+        query_vector = self.embedder.encode_queries([dense_query])[0]
         timings["embed"] = time.perf_counter() - clock
 
         clock = time.perf_counter()

@@ -159,3 +159,14 @@ def test_an_answer_over_a_photo_caption_is_shown_without_it(fake_embedder):
     assert result.found and result.text == "这条渤海大道堪称金光大道"
     assert "".join(text[s:e] for s, e in result.pieces) == result.text and len(result.pieces) == 2
     assert "摄" not in result.text and "摄" in text[result.start : result.end]
+
+
+def test_an_english_question_is_embedded_with_its_translations(fake_embedder):
+    asked = []
+    encode_queries = fake_embedder.encode_queries
+    fake_embedder.encode_queries = lambda texts, *args, **kwargs: asked.extend(texts) or encode_queries(texts)
+    answerer = Answerer.from_texts(TEXTS, RULES_ONLY, embedder=fake_embedder, verifier=VERIFIER)
+    answerer.answer("How many pocket parks did Dalian build in 2022?")
+    answerer.answer("大连建成了多少处口袋公园？")
+    assert asked[0].startswith("How many pocket parks did Dalian build in 2022?") and {"公园", "大连"} <= set(asked[0].split())
+    assert asked[1] == "大连建成了多少处口袋公园？"
