@@ -19,6 +19,7 @@ from training.reader import (
     LOG_FILE,
     TrainExample,
     answer_tokens,
+    bf16_autocast,
     epoch_batches,
     hard_negatives,
     latest_checkpoint,
@@ -347,3 +348,13 @@ def test_tune_reads_score_counts_gold_spans_and_agreement(workspace, trained, tm
     # The same weights as a candidate agree with the reference everywhere.
     assert candidate == f"{exported}: " + reference.split(": ", 1)[1]
     assert f"where it is sure {sure}/{sure}; same side of 0.55 {len(reads)}/{len(reads)}" in candidate
+
+
+def test_bfloat16_only_where_the_cpu_says_it_has_the_instructions(monkeypatch):
+    assert bf16_autocast(torch.device("meta")) is False
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert bf16_autocast(torch.device("cpu")) is True
+    monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
+    assert bf16_autocast(torch.device("cpu")) is False

@@ -382,7 +382,11 @@ def bf16_autocast(device: torch.device) -> bool:
     (AVX-512 BF16 or AMX), where a step takes about 0.55 of float32's time (docs/training.md)."""
     if device.type == "cuda":
         return True
-    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    if device.type != "cpu":
+        return False
+    # torch has no public test for these instructions; its private ones may go in a later release
+    probes = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    return any(probe is not None and probe() for probe in probes)
 
 
 def _train_step(
