@@ -285,7 +285,10 @@ def test_a_smaller_reader_distilled_from_a_shipped_one_learns_exports_and_loads(
     assert any(name.startswith("encoder.encoder.layer.0.") for name in state)
     meta = json.loads((out / WEIGHTS_FILE).with_suffix(".json").read_text(encoding="utf-8"))
     assert meta["base_model"]["fingerprint"]["num_hidden_layers"] == 1
-    assert "bottom 1 layers" in (out / "README.md").read_text(encoding="utf-8")
+    teacher_sha256 = sha256_file(teacher / WEIGHTS_FILE)
+    assert meta["data_sha256"]["teacher"] == teacher_sha256
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "bottom 1 layers" in card and f"Distilled from `{WEIGHTS_FILE}` (sha256 `{teacher_sha256[:16]}…`)" in card
 
     reader = TorchReader.load(weights_path=out / WEIGHTS_FILE, base_dir=workspace / "base")
     assert len(reader.model.encoder.encoder.layer) == 1

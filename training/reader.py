@@ -605,7 +605,8 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
         out_dir,
         training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder)},
         data_sha256={"train": sha256_file(Path(config.train_file)), "tune": sha256_file(Path(config.tune_file)),
-                     **({"more_train": [sha256_file(Path(p)) for p in config.more_train]} if config.more_train else {})},
+                     **({"more_train": [sha256_file(Path(p)) for p in config.more_train]} if config.more_train else {}),
+                     **({"teacher": sha256_file(Path(config.teacher))} if config.teacher else {})},
         steps=state["step"],
         total_steps=_last_log(folder).get("total_steps"),
         train_time_s=round(state["elapsed_s"], 1),
@@ -669,7 +670,7 @@ the same weights exported to ONNX (`qa.model_registry.reader_dir`, checked again
 - Data: `{train_name}` (sha256 `{meta['data_sha256']['train']}`){more}; scored during training (tuning
   only): `{tune_name}`.{licence}
 - Windows of {t['max_seq_len']} tokens (question clipped to {t['max_question_tokens']}), stride {t['stride']};
-  windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.{_negatives_note(t.get('unanswerable_rate', 0.0))}{_distilled_note(t, layers)}
+  windows without the answer train towards the `<s>` "no answer" position, {t['null_window_rate']:.0%} of them kept.{_negatives_note(t.get('unanswerable_rate', 0.0))}{_distilled_note(t, layers, meta['data_sha256'].get('teacher'))}
 - {meta['steps']} of {meta.get('total_steps')} steps, batch {t['batch_size']}, AdamW lr {t['lr']} (linear warm-up
   {t['warmup']:.0%} then decay), weight decay {t['weight_decay']}, gradient clipping {t['max_grad_norm']}, seed {t['seed']},
   {_duration(meta['train_time_s'])} on {meta.get('trained_on', '2 CPU threads')}.
@@ -714,24 +715,26 @@ def _negatives_note(rate: float) -> str:
     )
 
 
-def _distilled_note(training: dict, layers: int) -> str:
-    """The model card's line on a reader cut to fewer layers or distilled from another; none for a plain run.
+def _distilled_note(training: dict, layers: int, teacher_sha256: str | None = None) -> str:
+    """The model card's line on a reader cut to fewer layers or distilled from (or trained further from) another;
+    none for a plain run. The teacher is named by its file and, where recorded, its sha256.
 
     >>> _distilled_note({"encoder_layers": 6, "teacher": "qa/models/reader.safetensors", "distill_weight": 0.5,
-    ...                  "distill_temperature": 2.0}, 6)
-    '\\n- The bottom 6 layers of the base only. Distilled from `reader.safetensors`: 50% of the loss matches its start/end distributions at temperature 2.0.'
+    ...                  "distill_temperature": 2.0}, 6, "afb10dfb6d17a4e4f08add123175f9239597cceafb9dcf03d65cf03f7fb48cf3")
+    '\\n- The bottom 6 layers of the base only. Distilled from `reader.safetensors` (sha256 `afb10dfb6d17a4e4…`): 50% of the loss matches its start/end distributions at temperature 2.0.'
     """
+    teacher = f"`{Path(training.get('teacher') or '').name}`" + (f" (sha256 `{teacher_sha256[:16]}…`)" if teacher_sha256 else "")
     parts = []
     if training.get("teacher_layers") and not training.get("distill_weight"):
-        parts.append(f"Trained further from `{Path(training['teacher']).name}` (its layers {training['teacher_layers']}, "
-                     "embeddings and head), not distilled from it.")
+        parts.append(f"Trained further from {teacher}: its layers {training['teacher_layers']}, "
+                     "embeddings and head as the start, not distilled from it.")
     elif training.get("teacher_layers"):
         parts.append(f"{layers} layers, started from the teacher's layers {training['teacher_layers']}, its embeddings and head.")
     elif training.get("encoder_layers"):
         parts.append(f"The bottom {layers} layers of the base only.")
     if training.get("teacher") and training.get("distill_weight"):
         parts.append(
-            f"Distilled from `{Path(training['teacher']).name}`: {training['distill_weight']:.0%} of the loss "
+            f"Distilled from {teacher}: {training['distill_weight']:.0%} of the loss "
             f"matches its start/end distributions at temperature {training['distill_temperature']}."
         )
     return "\n- " + " ".join(parts) if parts else ""
