@@ -592,7 +592,8 @@ def _last_log(folder: Path, scored: bool = False) -> dict:
 def export(config: TrainConfig, out_dir: Path) -> Path:
     """Write the latest checkpoint's weights (all but the word embeddings, fp16) and their record to `out_dir`."""
     folder = config.resolved_checkpoint_dir()
-    _check_run(folder, config.identity())
+    identity = config.identity()  # holds the data's and the teacher's hashes: each file is read once
+    _check_run(folder, identity)
     state = latest_checkpoint(folder)
     if state is None:
         raise CheckpointMismatchError(f"{folder} has no checkpoint yet; train first (same arguments, no --export)")
@@ -604,9 +605,9 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
         config.window,
         out_dir,
         training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder)},
-        data_sha256={"train": sha256_file(Path(config.train_file)), "tune": sha256_file(Path(config.tune_file)),
-                     **({"more_train": [sha256_file(Path(p)) for p in config.more_train]} if config.more_train else {}),
-                     **({"teacher": sha256_file(Path(config.teacher))} if config.teacher else {})},
+        data_sha256={"train": identity["train_sha256"], "tune": identity["tune_sha256"],
+                     **({"more_train": identity["more_train_sha256"]} if config.more_train else {}),
+                     **({"teacher": identity["teacher_sha256"]} if config.teacher else {})},
         steps=state["step"],
         total_steps=_last_log(folder).get("total_steps"),
         train_time_s=round(state["elapsed_s"], 1),
