@@ -9,7 +9,7 @@ folder, then loads the graphs with ONNX Runtime (`qa.encoder.OnnxEncoder`, `qa.r
 - `export_reader`: the reader graph in float32 and in int8 (weights per channel, activations per batch; the
   feed-forward output projections and the span head stay float32), and the tokenizer; the float32 graph checked
   against the torch reader (start/end logits within MAX_LOGIT_DIFFERENCE), the int8 graph against the float32 one
-  (the same best span on every check, else the float32 graph is used).
+  (the same answer, or none, on every check, else the float32 graph is used).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def _export_reader(weights_path: Path, weights_sha256: str, model_dir: Path, tab
 
 
 def _quantize_reader(source: Path, target: Path, fp32: OnnxReader) -> dict:
-    """Write the int8 graph of `source`; its record says whether it reads the best span of every check as `fp32` does."""
+    """Write the int8 graph of `source`; its record says whether it answers every check as `fp32` does."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -171,12 +171,14 @@ def _quantize_reader(source: Path, target: Path, fp32: OnnxReader) -> dict:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=kept)
     int8 = OnnxReader(target, fp32.tokenizer, fp32.window, fp32.table)
 
-    def best(reader: OnnxReader, question: str, passages: list[str]) -> tuple[int, int, int] | None:
-        span = reader.read(question, passages).best
-        return span and (span.passage, span.start, span.end)
+    def answer(reader: OnnxReader, question: str, passages: list[str]) -> tuple[int, int, int] | None:
+        """The best span, or None where the reader prefers "no answer" (which span is best then means nothing)."""
+        result = reader.read(question, passages)
+        span = result.best
+        return (span.passage, span.start, span.end) if span and span.score > result.null_score else None
 
-    same = sum(best(fp32, question, passages) == best(int8, question, passages) for question, passages in READER_CHECKS)
-    verification = {"reference": "the float32 graph", "same_best_spans": same, "checks": len(READER_CHECKS),
+    same = sum(answer(fp32, question, passages) == answer(int8, question, passages) for question, passages in READER_CHECKS)
+    verification = {"reference": "the float32 graph", "same_answers": same, "checks": len(READER_CHECKS),
                     "float32_matmuls": len(kept)}
     verification["passed"] = same == len(READER_CHECKS)  # if not, `OnnxReader.load` reads with the float32 graph
     return verification
