@@ -241,11 +241,14 @@ class OnnxReader(SpanReader):
     '张三'
     """
 
-    def __init__(self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray) -> None:
+    def __init__(
+        self, graph: Path, tokenizer: Tokenizer, window: WindowSettings, table: np.ndarray, identity: dict | None = None
+    ) -> None:
         super().__init__(tokenizer, window)
         self._session = session(graph)
         self.graph = Path(graph)
         self.table = table
+        self.identity = identity  # the weights' and the graph's sha256, as its folder's record gives them
 
     @classmethod
     def load(cls, folder: Path, table: np.ndarray, quantized: bool = False, encoder: OnnxEncoder | None = None) -> OnnxReader:
@@ -258,7 +261,9 @@ class OnnxReader(SpanReader):
             tokenizer = encoder.tokenizer if encoder is not None else load_tokenizer(folder)
             quantized = quantized and record.get("int8", {}).get("passed", False)
             graph = folder / (READER_INT8_FILE if quantized else READER_FILE)
-            return cls(graph, tokenizer, WindowSettings(**record["window"]), table)
+            identity = {"weights_sha256": record["weights_sha256"], "graph": graph.name,
+                        "graph_sha256": record["sha256"][graph.name]}
+            return cls(graph, tokenizer, WindowSettings(**record["window"]), table, identity)
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ReaderUnavailableError(f"{folder} cannot be loaded ({error}); delete it to rebuild it") from error
 

@@ -59,6 +59,10 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     record = verifier.provenance
     assert record["questions"]["article"] == 4 and record["seed"] and len(record["commit"]) >= 7
     assert record["candidates"] == sum(len(e.em) for e in cached) and record["right_candidates"] >= 4
+    assert len(record["reader"]["weights_sha256"]) == len(record["reader"]["graph_sha256"]) == 64
+    assert load_examples(examples / "s.json.gz", reader=record["reader"]) is not None
+    other_reader = {**record["reader"], "graph_sha256": "0" * 64}  # another reader's candidates are described again
+    assert load_examples(examples / "s.json.gz", reader=other_reader) is None
 
     X, y, weights, groups, answerable = flatten(cached, record["article_weight"])
     model = fit_softmax(X, y, weights, groups, answerable, record["l2"])

@@ -314,23 +314,33 @@ def asked_key(pairs) -> str:
     return hashlib.sha256(json.dumps(sorted(map(list, pairs)), ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def save_examples(path: Path, examples: list[Example], asked: str) -> None:
-    """Cache one source's described candidates with what was asked (`asked_key`) and the features and commit they
-    were described with."""
+def reader_identity(settings: Settings) -> dict | None:
+    """The weights and graph of the reader that describes the candidates (`qa.reader.OnnxReader.identity`)."""
+    from qa.pipeline import shipped_reader
+
+    return getattr(shipped_reader(settings), "identity", None)
+
+
+def save_examples(path: Path, examples: list[Example], asked: str, reader: dict | None = None) -> None:
+    """Cache one source's described candidates with what was asked (`asked_key`), the features, the reader
+    (`reader_identity`) and the commit they were described with."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump({"features": list(FEATURES), "commit": _commit(), "asked": asked,
+        json.dump({"features": list(FEATURES), "commit": _commit(), "asked": asked, "reader": reader,
                    "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
 
 
-def load_examples(path: Path, asked: str | None = None) -> tuple[list[Example], str] | None:
+def load_examples(path: Path, asked: str | None = None, reader: dict | None = None) -> tuple[list[Example], str] | None:
     """One source's cached examples and the commit they were described at, or None when absent, described by other
-    features, or (given `asked`) for other questions: another --sample, share or seed draws other questions."""
+    features or (given `reader`) another reader, or (given `asked`) for other questions: another --sample, share or
+    seed draws other questions."""
     if not path.exists():
         return None
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         data = json.load(handle)
     if tuple(data["features"]) != FEATURES or (asked is not None and data.get("asked") != asked):
+        return None
+    if reader is not None and data.get("reader") != reader:
         return None
     return [Example(**e) for e in data["examples"]], data.get("commit", "unknown")
 
@@ -366,6 +376,7 @@ def main(argv: list[str] | None = None, factory=None) -> int:
 
         factory = SharedModelsFactory()
     settings = Settings()
+    reader = reader_identity(settings)
     cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples"
     rng = random.Random(args.seed)
     examples, described_at = [], {}
@@ -376,10 +387,10 @@ def main(argv: list[str] | None = None, factory=None) -> int:
         described and cached)."""
         file = cache / f"{name}.json.gz"
         refreshed = args.refresh is not None and (not args.refresh or name in args.refresh)
-        cached = None if refreshed else load_examples(file, asked)
+        cached = None if refreshed else load_examples(file, asked, reader)
         if cached is None:
             found = describe()
-            save_examples(file, found, asked)
+            save_examples(file, found, asked, reader)
             cached = (found, _commit())
         examples.extend(cached[0])
         described_at[name] = cached[1]
@@ -412,7 +423,7 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     counts = {source: sum(e.source == source for e in examples) for source in ("article", "cmrc", "cmrc-negative", "cmrc-cut")}
     provenance = {
         "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
-        "data": sources, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
+        "data": sources, "reader": reader, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
         "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share, "cut_share": args.cut_share,
         "article_weight": args.article_weight, "l2": args.l2,
         "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
