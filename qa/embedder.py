@@ -8,6 +8,7 @@ import numpy as np
 
 from qa import model_registry
 from qa.encoder import DIMENSION
+from qa.settings import EMBED_BATCH_SIZE
 from qa.tokenization import MAX_SEQ_LENGTH, PASSAGE_PREFIX, QUERY_PREFIX
 
 
@@ -60,11 +61,11 @@ class Embedder:
         model_registry.encoder(self.cache_dir, self.quantized)
         return self
 
-    def encode_queries(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
+    def encode_queries(self, texts: list[str], batch_size: int = EMBED_BATCH_SIZE) -> np.ndarray:
         """Questions -> float32 (n, 384) unit rows, with the "query: " prefix added here."""
         return self._encode(texts, QUERY_PREFIX, batch_size, show_progress=False)
 
-    def encode_passages(self, texts: list[str], batch_size: int = 8, show_progress: bool = False) -> np.ndarray:
+    def encode_passages(self, texts: list[str], batch_size: int = EMBED_BATCH_SIZE, show_progress: bool = False) -> np.ndarray:
         """Article sentences -> float32 (n, 384) unit rows, with the "passage: " prefix added here."""
         return self._encode(texts, PASSAGE_PREFIX, batch_size, show_progress)
 

@@ -16,6 +16,8 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from qa.settings import EMBED_BATCH_SIZE
+
 FORMAT_VERSION = 2  # 2: the metadata records the sha256 of the vectors
 INDEX_FILE = "sentences.faiss"
 METADATA_FILE = "metadata.json"
@@ -88,7 +90,7 @@ class DenseIndex:
         encoder: PassageEncoder,
         document_sha256: str,
         chunking: dict,
-        batch_size: int = 8,
+        batch_size: int = EMBED_BATCH_SIZE,
         show_progress: bool = False,
     ) -> "DenseIndex":
         started = time.perf_counter()
@@ -153,7 +155,7 @@ def load_or_build(
     encoder: PassageEncoder,
     document_sha256: str,
     chunking: dict,
-    batch_size: int = 32,
+    batch_size: int = EMBED_BATCH_SIZE,
 ) -> DenseIndex:
     """The index in `directory` when it matches this document, model and chunking; else rebuild it, saying why."""
     expected = identity(document_sha256, encoder, chunking, len(texts))

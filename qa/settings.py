@@ -6,6 +6,8 @@ import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+EMBED_BATCH_SIZE = 8  # sentences embedded at a time: small batches ran faster on 2 cores (docs/benchmark.md)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 
@@ -40,7 +42,7 @@ class Settings:
     use_reader: bool = True  # use the trained reader when its weights are shipped
     quantized: bool = True  # the reader's int8 graph (False: its float32 graph)
     answer_threshold: float | None = None  # None: the threshold shipped with the scorer
-    embed_batch_size: int = 8  # sentences embedded at a time: small batches ran faster on 2 cores (docs/benchmark.md)
+    embed_batch_size: int = EMBED_BATCH_SIZE
     # `from_texts` over at least this many characters embeds with the encoder's int8 graph: about twice as fast, so
     # 5 MB builds in minutes; the article and smaller texts keep the float32 one (docs/benchmark.md).
     int8_encoder_from_chars: int = 200_000
