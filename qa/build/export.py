@@ -175,7 +175,7 @@ def _quantize_reader(source: Path, target: Path, fp32: OnnxReader) -> dict:
         """The best span, or None where the reader prefers "no answer" (which span is best then means nothing)."""
         result = reader.read(question, passages)
         span = result.best
-        return (span.passage, span.start, span.end) if span and span.score > result.null_score else None
+        return (span.passage, span.start, span.end) if span and result.margin_of(span) > 0 else None
 
     same = sum(answer(fp32, question, passages) == answer(int8, question, passages) for question, passages in READER_CHECKS)
     verification = {"reference": "the float32 graph", "same_answers": same, "checks": len(READER_CHECKS),
