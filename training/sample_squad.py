@@ -1,0 +1,70 @@
+"""A seeded sample of whole paragraphs of SQuAD-format files, as one file: what a reader trained further on new data
+reads again of its old data, so that it does not forget it.
+
+    python -m training.sample_squad ../shared/data/cmrc2018/cmrc2018_train.json:1200 drcd-simplified.json:600 \\
+        --out replay.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+SEED = 7
+SAMPLE_VERSION = "sample"  # the file's "version": its articles are the sampled sources, titled by file name
+
+
+def sample_paragraphs(data: dict, questions: int, rng: random.Random) -> list[dict]:
+    """Whole paragraphs of `data`, shuffled by `rng`, until they hold at least `questions` questions.
+
+    >>> data = {"data": [{"paragraphs": [{"context": c, "qas": [{"id": c}]} for c in "abc"]}]}
+    >>> len(sample_paragraphs(data, 2, random.Random(0)))
+    2
+    """
+    paragraphs = [paragraph for article in data["data"] for paragraph in article["paragraphs"]]
+    rng.shuffle(paragraphs)
+    kept, count = [], 0
+    for paragraph in paragraphs:
+        if count >= questions:
+            break
+        kept.append(paragraph)
+        count += len(paragraph["qas"])
+    return kept
+
+
+def sample(sources: list[tuple[Path, int]], seed: int = SEED) -> dict:
+    """One SQuAD-format file holding a sample of each source (each drawn with its own generator seeded `seed`, so
+    that a source's sample does not depend on the others), titled by the source's file name."""
+    data = []
+    for path, questions in sources:
+        squad = json.loads(path.read_text(encoding="utf-8"))
+        data.append({"title": path.name, "paragraphs": sample_paragraphs(squad, questions, random.Random(seed))})
+    return {"version": SAMPLE_VERSION, "data": data}
+
+
+def _source(text: str) -> tuple[Path, int]:
+    path, _, count = text.rpartition(":")
+    if not path or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected FILE:QUESTIONS")
+    return Path(path), int(count)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.sample_squad", description=__doc__.split("\n\n")[0])
+    parser.add_argument("sources", type=_source, nargs="+", metavar="FILE:QUESTIONS")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    data = sample(args.sources, args.seed)
+    args.out.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+    for article in data["data"]:
+        count = sum(len(p["qas"]) for p in article["paragraphs"])
+        print(f"{article['title']}: {len(article['paragraphs'])} paragraphs, {count} questions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
