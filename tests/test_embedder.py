@@ -273,7 +273,9 @@ def test_the_int8_encoder_stays_close_to_float32_and_finds_the_same_sentences(
     for question in (QUESTION_ZH, QUESTION_EN):
         ours = vectors @ quantized.encode_queries([question])[0]
         theirs = article_vectors @ embedder.encode_queries([question])[0]
-        assert np.argmax(ours) == np.argmax(theirs)
+        # Each one's best sentence is among the other's best three: the English question's top three lie within
+        # 0.003 of each other, so their order is the int8 kernels' rounding, which differs between CPUs.
+        assert np.argmax(theirs) in np.argsort(-ours)[:3] and np.argmax(ours) in np.argsort(-theirs)[:3]
 
 
 @pytest.mark.model
