@@ -175,8 +175,16 @@ def squad_split(question_id: str) -> str:
     >>> squad_split("DEV_0_QUERY_0") in ("tune", "report")
     True
     """
-    digest = hashlib.sha1(question_id.encode("utf-8")).digest()
-    return "tune" if int.from_bytes(digest[:4], "big") % 3 == 0 else "report"
+    return "tune" if hash_bucket(question_id, 3) == 0 else "report"
+
+
+def hash_bucket(key: str, buckets: int) -> int:
+    """A stable bucket of `key` among `buckets` (sha1's first four bytes), the same whatever else is sampled.
+
+    >>> hash_bucket("a001", 2) in (0, 1)
+    True
+    """
+    return int.from_bytes(hashlib.sha1(key.encode("utf-8")).digest()[:4], "big") % buckets
 
 
 def load_squad(path: str | Path) -> EvalSet:

@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import load_file
 from test_reader import EXAMPLES, FILLER, WINDOW, build_tiny_base
 
+from eval.datasets import hash_bucket, load_article_set
 from qa.errors import ReaderUnavailableError
 from qa.model_cache import sha256_file
 from qa.models import WEIGHTS_FILE
@@ -33,7 +34,7 @@ from training.reader import (
     training_windows,
 )
 from training.sample_squad import sample
-from training.tune_reads import TUNE_READS_SOURCE, TUNE_READS_VERSION, fold_of, score, squad
+from training.tune_reads import TUNE_READS_SOURCE, TUNE_READS_VERSION, score, squad
 
 
 def _squad(examples, repeat: int = 1) -> dict:
@@ -396,17 +397,20 @@ def test_tune_reads_become_answerable_and_unanswerable_passages(tmp_path, worksp
     reads_file = tmp_path / "reads.json"
     reads_file.write_text(json.dumps(reads, ensure_ascii=False), encoding="utf-8")
 
-    data = squad(reads_file, questions_file)
+    items = load_article_set(questions_file).items
+    article = "会议由张三主持。"  # the text the gold sentence's offsets point into
+
+    data = squad(reads_file, items, article)
     qas = {(p["context"], qa["question"]): qa for p in data["data"][0]["paragraphs"] for qa in p["qas"]}
     assert set(qas) == {(gold, "谁主持？"), (FILLER, "谁主持？"), (gold, "谁讲话？")}
     [answer] = qas[gold, "谁主持？"]["answers"]
     assert answer == {"text": "张三", "answer_start": gold.index("会议") + 3}
     assert qas[FILLER, "谁主持？"]["is_impossible"] and qas[gold, "谁讲话？"]["is_impossible"]
 
-    held_out = fold_of("t1", 2)
-    kept = squad(reads_file, questions_file, folds=2, hold_out=held_out)
+    held_out = hash_bucket("t1", 2)
+    kept = squad(reads_file, items, article, folds=2, hold_out=held_out)
     asked = {qa["question"] for p in kept["data"][0]["paragraphs"] for qa in p["qas"]}
-    assert "谁主持？" not in asked and ("谁讲话？" in asked) == (fold_of("t2", 2) != held_out)
+    assert "谁主持？" not in asked and ("谁讲话？" in asked) == (hash_bucket("t2", 2) != held_out)
 
     path = tmp_path / "article.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

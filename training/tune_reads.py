@@ -16,13 +16,14 @@ unanswerable passages). Only tune questions are recorded: the report split stays
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from eval.datasets import ARTICLE_SET, load_article_set
+from eval.datasets import ARTICLE_SET, EvalItem, hash_bucket, load_article_set
 from eval.metrics import exact_match
+from qa.article import read_article
 from qa.reader import ReaderResult, SpanReader
 from qa.build.span_model import TorchReader
 
@@ -89,16 +90,7 @@ def score(reads_file: Path, base_dir: Path, reference: Path, exports: list[Path]
         )
 
 
-def fold_of(question_id: str, folds: int) -> int:
-    """A question's fold, by a hash of its id (the same whatever else the set holds).
-
-    >>> fold_of("a001", 2) in (0, 1)
-    True
-    """
-    return int.from_bytes(hashlib.sha1(question_id.encode("utf-8")).digest()[:4], "big") % folds
-
-
-def _answer_at(passage: str, evidence: str | None, answers: list[str]) -> tuple[str, int] | None:
+def _answer_at(passage: str, evidence: str | None, answers: tuple[str, ...]) -> tuple[str, int] | None:
     """The first gold answer where the gold sentence sits in `passage`: (text, offset); None when it is not there."""
     at = passage.find(evidence) if evidence else -1
     if at < 0:
@@ -110,36 +102,33 @@ def _answer_at(passage: str, evidence: str | None, answers: list[str]) -> tuple[
     return None
 
 
-def squad(reads_file: Path, questions_file: Path, folds: int = 1, hold_out: int | None = None) -> dict:
+def squad(reads_file: Path, items: Iterable[EvalItem], article: str, folds: int = 1, hold_out: int | None = None) -> dict:
     """The recorded reads as a SQuAD 2.0-style training file: each read passage once per question.
 
     A passage that holds the question's gold sentence is an answerable example with the first gold answer in that
     sentence; a passage in which no gold answer occurs is an unanswerable one (`is_impossible`): every passage of an
     unanswerable question, and the other passages read for an answerable one. A passage with a gold answer's text
     elsewhere than its gold sentence says nothing sure and is left out. With `hold_out`, the questions of that fold
-    (of `folds`, by `fold_of`) are left out, to be read by a reader that has not seen them.
+    (of `folds`, by `hash_bucket` of its id) are left out, to be read by a reader that has not seen them. `items`
+    are the article set's questions, whose gold sentences are read out of `article`.
     """
-    records = {}
-    for line in questions_file.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            if record["split"] == "tune":
-                records[record["id"]] = record
+    tune = {item.id: item for item in items if item.split == "tune"}
     reads = json.loads(reads_file.read_text(encoding="utf-8"))
     paragraphs: dict[str, list[dict]] = {}
     seen = set()
     examples_of: dict[str, int] = {}
     for read in reads:
-        record = records[read["id"]]  # a KeyError here: a read that is not a tune question
-        if hold_out is not None and fold_of(read["id"], folds) == hold_out:
+        item = tune[read["id"]]  # a KeyError here: a read that is not a tune question
+        if hold_out is not None and hash_bucket(read["id"], folds) == hold_out:
             continue
         for passage in read["passages"]:
             key = (read["id"], read["question"], passage)
             if key in seen:
                 continue
             seen.add(key)
-            answers = record["answers"]
-            found = _answer_at(passage, record["evidence"], answers)
+            answers = item.answers
+            evidence = "".join(article[span.start : span.end] for span in item.evidence_spans) or None
+            found = _answer_at(passage, evidence, answers)
             if found is not None:
                 text, start = found
                 qa = {"answers": [{"text": text, "answer_start": start}], "is_impossible": False}
@@ -176,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     writing.add_argument("--hold-out", type=int, help="leave this fold's questions out")
     args = parser.parse_args(argv)
     if args.command == "squad":
-        data = squad(args.reads, ARTICLE_SET, args.folds, args.hold_out)
+        data = squad(args.reads, load_article_set(ARTICLE_SET).items, read_article(), args.folds, args.hold_out)
         qas = [qa for paragraph in data["data"][0]["paragraphs"] for qa in paragraph["qas"]]
         args.out.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
         answerable = sum(not qa["is_impossible"] for qa in qas)
