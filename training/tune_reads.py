@@ -102,7 +102,9 @@ def _answer_at(passage: str, evidence: str | None, answers: tuple[str, ...]) -> 
     return None
 
 
-def squad(reads_file: Path, items: Iterable[EvalItem], article: str, folds: int = 1, hold_out: int | None = None) -> dict:
+def squad(
+    reads_file: Path, items: Iterable[EvalItem], article: str, folds: int = 1, hold_out: int | None = None
+) -> dict:
     """The recorded reads as a SQuAD 2.0-style training file: each read passage once per question.
 
     A passage that holds the question's gold sentence is an answerable example with the first gold answer in that
@@ -165,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     writing.add_argument("--hold-out", type=int, help="leave this fold's questions out")
     args = parser.parse_args(argv)
     if args.command == "squad":
-        data = squad(args.reads, load_article_set(ARTICLE_SET).items, read_article(), args.folds, args.hold_out)
+        items = load_article_set(ARTICLE_SET).items
+        data = squad(args.reads, items, read_article(), args.folds, args.hold_out)
         qas = [qa for paragraph in data["data"][0]["paragraphs"] for qa in paragraph["qas"]]
         args.out.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
         answerable = sum(not qa["is_impossible"] for qa in qas)
