@@ -11,10 +11,29 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 SEED = 7
 SAMPLE_VERSION = "sample"  # the file's "version": its articles are the sampled sources, titled by file name
+
+Group = TypeVar("Group")
+
+
+def leading_groups(groups: list[Group], size: Callable[[Group], int], questions: int) -> list[Group]:
+    """The first groups (paragraphs) of `groups`, whole, until they hold at least `questions` questions.
+
+    >>> leading_groups(["ab", "c", "de"], len, 3)
+    ['ab', 'c']
+    """
+    kept, count = [], 0
+    for group in groups:
+        if count >= questions:
+            break
+        kept.append(group)
+        count += size(group)
+    return kept
 
 
 def sample_paragraphs(data: dict, questions: int, rng: random.Random) -> list[dict]:
@@ -26,13 +45,7 @@ def sample_paragraphs(data: dict, questions: int, rng: random.Random) -> list[di
     """
     paragraphs = [paragraph for article in data["data"] for paragraph in article["paragraphs"]]
     rng.shuffle(paragraphs)
-    kept, count = [], 0
-    for paragraph in paragraphs:
-        if count >= questions:
-            break
-        kept.append(paragraph)
-        count += len(paragraph["qas"])
-    return kept
+    return leading_groups(paragraphs, lambda paragraph: len(paragraph["qas"]), questions)
 
 
 def sample(sources: list[tuple[Path, int]], seed: int = SEED) -> dict:

@@ -39,6 +39,7 @@ from qa.article import ARTICLE_ID
 from qa.settings import REPO_DIR, Settings, default_cache_dir
 from qa.verify.features import FEATURES, describe
 from qa.verify.verifier import VERIFIER_FILE, Verifier
+from training.sample_squad import leading_groups
 
 DATA_DIR = REPO_DIR.parent / "shared" / "data"
 CMRC_TRAIN = DATA_DIR / "cmrc2018" / "cmrc2018_train.json"
@@ -105,13 +106,7 @@ def draw_squad(path: Path, sample: int | None, negative_share: float, rng: rando
     doc_ids = sorted(by_doc)
     rng.shuffle(doc_ids)
     if sample is not None:
-        kept, count = [], 0
-        for doc_id in doc_ids:
-            if count >= sample:
-                break
-            kept.append(doc_id)
-            count += len(by_doc[doc_id])
-        doc_ids = kept
+        doc_ids = leading_groups(doc_ids, lambda doc_id: len(by_doc[doc_id]), sample)
     asked = {doc_id: list(by_doc[doc_id]) for doc_id in doc_ids}
     chosen = [item for doc_id in doc_ids for item in by_doc[doc_id] if rng.random() < negative_share]
     if len(doc_ids) > 1 and chosen:
