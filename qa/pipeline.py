@@ -235,7 +235,9 @@ class Answerer:
     def _read(self, q: Question, hits: list[Hit]) -> Reading | None:
         """The reader over the paragraphs of the top sentences, joined in document order into one passage per document
         and read in one batch (the reader was trained on whole paragraphs); None without a reader.
-        An English question reaches the reader as the article's words for its words (`Glossary.translate`)."""
+        An English question reaches the reader as itself followed by the article's words for its words
+        (`Glossary.translate`): the multilingual encoder reads how the English words relate, the Chinese ones what to
+        find in the passage."""
         reader = self._load_reader()
         if reader is None or not hits:
             return None
@@ -243,7 +245,8 @@ class Answerer:
         texts = [passage.text for passage in passages]
         question = q.simplified
         if q.english:
-            question = chinese_question(self.glossary.translate(q.text), q.kind, "".join(texts), q.head) or question
+            chinese = chinese_question(self.glossary.translate(q.text), q.kind, "".join(texts), q.head)
+            question = f"{question} {chinese}" if chinese else question
         return Reading(reader.read(question, texts, top_n=10), tuple(passages))
 
     def _load_reader(self):

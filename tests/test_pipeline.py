@@ -118,12 +118,12 @@ class FakeReader:
     its no-answer score."""
 
     def __init__(self, phrase: str, probability: float, margin: float = 5.0):
-        self.phrase, self.probability, self.margin, self.passages = phrase, probability, margin, None
+        self.phrase, self.probability, self.margin, self.passages, self.question = phrase, probability, margin, None, None
 
     def read(self, question, passages, top_n=5, max_answer_chars=30):
         from qa.reader import ReaderResult, ReaderSpan
 
-        self.passages = passages
+        self.passages, self.question = passages, question
         spans = tuple(
             ReaderSpan(i, p.index(self.phrase), p.index(self.phrase) + len(self.phrase), self.phrase, self.margin)
             for i, p in enumerate(passages)
@@ -170,3 +170,14 @@ def test_an_english_question_is_embedded_with_its_translations(fake_embedder):
     answerer.answer("大连建成了多少处口袋公园？")
     assert asked[0].startswith("How many pocket parks did Dalian build in 2022?") and {"公园", "大连"} <= set(asked[0].split())
     assert asked[1] == "大连建成了多少处口袋公园？"
+
+
+def test_an_english_question_reaches_the_reader_with_the_passage_s_words_for_its_words(fake_embedder):
+    reader = FakeReader("112处", 0.9)
+    answerer = Answerer.from_texts(TEXTS, embedder=fake_embedder, reader=reader, verifier=VERIFIER)
+    answerer.answer("How many pocket parks did Dalian build in 2022?")
+    english, chinese = reader.question.split("? ")
+    assert english == "How many pocket parks did Dalian build in 2022"
+    assert chinese.endswith("多少？") and "口袋" in chinese and "大连" in chinese
+    answerer.answer("大连建成了多少处口袋公园？")
+    assert reader.question == "大连建成了多少处口袋公园？"
