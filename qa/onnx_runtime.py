@@ -7,6 +7,7 @@ are ever paged in). `qa.build.export` builds and checks the folders they load.
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,10 @@ READER_INT8_FILE = "reader-int8.onnx"  # the same graph with int8 weights and ac
 TABLE_FILE = "word_embeddings.npy"
 RECORD = "record.json"
 INPUTS = ("inputs_embeds", "attention_mask")
+# x86 CPU flags of int8 dot products that add in 32 bits. Without them ONNX Runtime's uint8 x int8 kernels (AVX2's
+# vpmaddubsw) saturate at 16 bits, so an int8 graph reads differently there, and no faster than float32.
+EXACT_INT8_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+X86 = frozenset({"x86_64", "amd64", "i386", "i686", "x86"})
 
 
 def session(path: Path):
@@ -34,6 +39,19 @@ def session(path: Path):
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime's own errors (NoSuchFile, InvalidProtobuf...) derive from Exception only
         raise OSError(f"ONNX Runtime cannot load {path}: {error}") from error
+
+
+def exact_int8_products(machine: str | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether this CPU multiplies int8 without saturating: an x86 CPU with one of `EXACT_INT8_FLAGS` in `cpuinfo`
+    (False where that file cannot be read), or any other architecture (ARM's dot products add in 32 bits)."""
+    if (machine or platform.machine()).lower() not in X86:
+        return True
+    try:
+        lines = cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return not EXACT_INT8_FLAGS.isdisjoint(flags)
 
 
 def load_table(path: Path) -> np.ndarray:

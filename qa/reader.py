@@ -17,7 +17,7 @@ import numpy as np
 from qa.document import strip_whitespace
 from qa.encoder import OnnxEncoder
 from qa.errors import EmptyQuestionError, ReaderUnavailableError
-from qa.onnx_runtime import INPUTS, READER_FILE, READER_INT8_FILE, RECORD, pad_batch, session
+from qa.onnx_runtime import INPUTS, READER_FILE, READER_INT8_FILE, RECORD, exact_int8_products, pad_batch, session
 from qa.tokenization import Tokenizer, load_tokenizer
 
 NULL_INDEX = 0  # the <s> token: start and end on it mean "no answer here" (as SQuAD 2.0 BERT does)
@@ -253,13 +253,14 @@ class OnnxReader(SpanReader):
     @classmethod
     def load(cls, folder: Path, table: np.ndarray, quantized: bool = False, encoder: OnnxEncoder | None = None) -> OnnxReader:
         """The reader in `folder` (see `qa.model_registry.reader_dir`) over the encoder's word-embedding table: the
-        int8 graph when `quantized` and its export check passed, else the float32 one. Given the `qa.encoder.OnnxEncoder`
-        it was exported beside, it shares its tokenizer (the same pieces)."""
+        int8 graph when `quantized`, its export check passed and the CPU multiplies int8 exactly
+        (`qa.onnx_runtime.exact_int8_products`), else the float32 one. Given the `qa.encoder.OnnxEncoder` it was
+        exported beside, it shares its tokenizer (the same pieces)."""
         folder = Path(folder)
         try:
             record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             tokenizer = encoder.tokenizer if encoder is not None else load_tokenizer(folder)
-            quantized = quantized and record.get("int8", {}).get("passed", False)
+            quantized = quantized and record.get("int8", {}).get("passed", False) and exact_int8_products()
             graph = folder / (READER_INT8_FILE if quantized else READER_FILE)
             identity = {"weights_sha256": record["weights_sha256"], "graph": graph.name,
                         "graph_sha256": record["sha256"][graph.name]}

@@ -40,7 +40,7 @@ class Settings:
     rrf_k: int = 60  # reciprocal-rank-fusion constant
     evidence_count: int = 5  # sentences returned as evidence
     use_reader: bool = True  # use the trained reader when its weights are shipped
-    quantized: bool = True  # the reader's int8 graph (False: its float32 graph)
+    quantized: bool = True  # the reader's int8 graph where the CPU multiplies int8 exactly (False: float32 always)
     answer_threshold: float | None = None  # None: the threshold shipped with the scorer
     embed_batch_size: int = EMBED_BATCH_SIZE
     # `from_texts` over at least this many characters embeds with the encoder's int8 graph: about twice as fast, so

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from qa import model_registry
+from qa.onnx_runtime import exact_int8_products
 from qa.pipeline import Answerer
 from qa.settings import REPO_DIR, Settings
 
@@ -68,7 +69,8 @@ def test_texts_from_the_stated_size_are_embedded_by_the_int8_encoder(embedder):
 def test_the_float32_and_int8_readers_are_both_loadable_and_distinct(embedder):
     int8, fp32 = model_registry.reader(quantized=True), model_registry.reader(quantized=False)
     assert int8 is not fp32 and int8.table is fp32.table  # one word-embedding table, memory-mapped once
-    assert {int8.graph.name, fp32.graph.name} == {"reader-int8.onnx", "reader.onnx"}
+    assert fp32.graph.name == "reader.onnx"
+    assert int8.graph.name == ("reader-int8.onnx" if exact_int8_products() else "reader.onnx")
     passage = "2022年6月30日，大连市规模最大的城市快速路——渤海大道实现全线通车。"
     assert int8.read("渤海大道什么时候全线通车？", [passage]).best.text == "2022年6月30日"
     assert fp32.read("渤海大道什么时候全线通车？", [passage]).best.text == "2022年6月30日"
