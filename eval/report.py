@@ -14,6 +14,7 @@ from eval import charts, metrics
 from eval.datasets import EvalSet
 from eval.records import Record
 from eval.runner import Run, records_by_split
+from qa.onnx_runtime import cpu, exact_int8_products
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 EXAMPLES_PER_ERROR = 3
@@ -85,26 +86,9 @@ def _git(*args: str) -> str | None:
 
 def _machine() -> str:
     model, _ = cpu()
-    return (f"{platform.system()} {platform.machine()}, {model or 'unknown CPU'}, {os.cpu_count()} CPUs, "
+    int8 = "int8 products exact" if exact_int8_products() else "int8 products saturate (the reader reads in float32)"
+    return (f"{platform.system()} {platform.machine()}, {model or 'unknown CPU'}, {os.cpu_count()} CPUs, {int8}, "
             f"Python {platform.python_version()}")
-
-
-def cpu() -> tuple[str, frozenset[str]]:
-    """The CPU's model name and feature flags (avx2, avx512_vnni…), from /proc/cpuinfo; elsewhere
-    platform.processor() and no flags, the best there is."""
-    model, flags = platform.processor(), frozenset()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = frozenset(value.split())
-            if model and flags:
-                break
-    except OSError:
-        pass
-    return model, flags
 
 
 def build_report(

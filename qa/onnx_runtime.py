@@ -41,17 +41,30 @@ def session(path: Path):
         raise OSError(f"ONNX Runtime cannot load {path}: {error}") from error
 
 
-def exact_int8_products(machine: str | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether this CPU multiplies int8 without saturating: an x86 CPU with one of `EXACT_INT8_FLAGS` in `cpuinfo`
-    (False where that file cannot be read), or any other architecture (ARM's dot products add in 32 bits)."""
+def cpu(cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, frozenset[str]]:
+    """The CPU's model name and feature flags (avx2, avx512_vnni…), from `cpuinfo`; where it cannot be read,
+    platform.processor() and no flags, the best there is."""
+    model, flags = platform.processor(), frozenset()
+    try:
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = frozenset(value.split())
+            if model and flags:
+                break
+    except OSError:
+        pass
+    return model, flags
+
+
+def exact_int8_products(machine: str | None = None, flags: frozenset[str] | None = None) -> bool:
+    """Whether this CPU multiplies int8 without saturating: an x86 CPU with one of `EXACT_INT8_FLAGS` (none known:
+    False), or any other architecture (ARM's dot products add in 32 bits)."""
     if (machine or platform.machine()).lower() not in X86:
         return True
-    try:
-        lines = cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return False
-    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
-    return not EXACT_INT8_FLAGS.isdisjoint(flags)
+    return not EXACT_INT8_FLAGS.isdisjoint(cpu()[1] if flags is None else flags)
 
 
 def load_table(path: Path) -> np.ndarray:

@@ -77,10 +77,10 @@ def answering_peak_mb(questions: list[str]) -> float:
 def cpu_description() -> str:
     """The CPU's model, core count and the vector instructions ONNX Runtime's kernels use: the figures depend on them
     (the same code ran twice as fast on an AVX-512 machine as on an AVX2 one: docs/benchmark.md)."""
-    from eval.report import cpu
+    from qa.onnx_runtime import cpu
 
     model, flags = cpu()
-    vector = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile") if flag in flags]
+    vector = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8") if flag in flags]
     return f"{model or platform.machine()}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
 
 
