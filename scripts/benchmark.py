@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     from qa.article import read_article
     from qa.pipeline import Answerer
     from qa.settings import Settings
+    from qa.onnx_runtime import exact_int8_products
 
     print(f"CPU: {cpu_description()}")
     for question in FIRST_QUESTIONS:
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
               f"embedding alone: {int8.retriever.dense.metadata.build_seconds:.2f} s for {len(int8.corpus)} sentences")
         fp32 = Answerer.for_article(Settings(index_dir=Path(tmp), quantized=False))
         paths = {"int8 reader": latencies(int8, questions), "fp32 reader": latencies(fp32, questions)}
+    if not exact_int8_products():
+        print("this CPU's int8 products saturate: the shipped settings read with the float32 graph too (docs/benchmark.md)")
     print(f"latency over {len(questions)} questions after warm-up, ms (p50 / p95):")
     print(f"  {'stage':9s} " + "  ".join(f"{name:>17s}" for name in paths))
     for stage in paths["int8 reader"][0]:
