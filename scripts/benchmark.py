@@ -108,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from qa.article import read_article
+    from qa.onnx_runtime import exact_int8_products
     from qa.pipeline import Answerer
     from qa.settings import Settings
-    from qa.onnx_runtime import exact_int8_products
 
     print(f"CPU: {cpu_description()}")
     for question in FIRST_QUESTIONS:
