@@ -3,8 +3,8 @@
     .venv/bin/python scripts/benchmark.py [--questions 100] [--large-text 5000000 [--large-kind gibberish]]
 
 Figures: time from process start to the first answer (with a built index, in a fresh process); per-question latency
-p50/p95 by stage after warm-up, for the reader's int8 graph and its float32 graph on the same questions in this one
-process, with their ratio and how many answers they share; a second `Answerer.from_texts` and its first answer once the
+p50/p95 by stage after warm-up, for the shipped settings (the reader's int8 graph where the CPU multiplies int8
+exactly) and its float32 graph on the same questions in this one process, with their ratio and how many answers they share; a second `Answerer.from_texts` and its first answer once the
 models are loaded; index build time; peak resident memory. `--large-text` also times `from_texts` over a text of that
 many bytes in a fresh process, and three answers over it, with its peak memory.
 """
@@ -66,7 +66,7 @@ def first_answer_seconds(question: str) -> float:
 
 
 def answering_peak_mb(questions: list[str]) -> float:
-    """Peak RSS of a fresh interpreter that answers `questions` as `qa.answer` does (the shipped, int8 settings)."""
+    """Peak RSS of a fresh interpreter that answers `questions` as `qa.answer` does (the shipped settings)."""
     script = ("import json, resource, sys\nfrom qa import answer\nfor q in json.load(sys.stdin): answer(q)\n"
               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     done = subprocess.run([sys.executable, "-c", script], input=json.dumps(questions), check=True, cwd=REPO,
@@ -122,20 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS answering {len(questions)} questions in a fresh process: {answering_peak_mb(questions):.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        int8 = Answerer.for_article(Settings(index_dir=Path(tmp)))
+        shipped = Answerer.for_article(Settings(index_dir=Path(tmp)))
         print(f"index build (incl. model load): {time.perf_counter() - started:.2f} s; "
-              f"embedding alone: {int8.retriever.dense.metadata.build_seconds:.2f} s for {len(int8.corpus)} sentences")
+              f"embedding alone: {shipped.retriever.dense.metadata.build_seconds:.2f} s for {len(shipped.corpus)} sentences")
         fp32 = Answerer.for_article(Settings(index_dir=Path(tmp), quantized=False))
-        paths = {"int8 reader": latencies(int8, questions), "fp32 reader": latencies(fp32, questions)}
+        paths = {"shipped settings": latencies(shipped, questions), "float32 reader": latencies(fp32, questions)}
     if not exact_int8_products():
         print("this CPU's int8 products saturate: the shipped settings read with the float32 graph too (docs/benchmark.md)")
     print(f"latency over {len(questions)} questions after warm-up, ms (p50 / p95):")
     print(f"  {'stage':9s} " + "  ".join(f"{name:>17s}" for name in paths))
-    for stage in paths["int8 reader"][0]:
+    for stage in paths["shipped settings"][0]:
         cells = [f"{np.percentile(t[stage], 50):7.1f} / {np.percentile(t[stage], 95):7.1f}" for t, _ in paths.values()]
         print(f"  {stage:9s} " + "  ".join(f"{cell:>17s}" for cell in cells))
     (fast, fast_answers), (slow, slow_answers) = paths.values()
-    print(f"fp32 / int8 total: p50 {np.percentile(slow['total'], 50) / np.percentile(fast['total'], 50):.2f}x, "
+    print(f"float32 / shipped total: p50 {np.percentile(slow['total'], 50) / np.percentile(fast['total'], 50):.2f}x, "
           f"p95 {np.percentile(slow['total'], 95) / np.percentile(fast['total'], 95):.2f}x; "
           f"same answer on {sum(a == b for a, b in zip(fast_answers, slow_answers))} of {len(questions)} questions")
 
