@@ -4,8 +4,9 @@
 
 Figures: time from process start to the first answer (with a built index, in a fresh process); per-question latency
 p50/p95 by stage after warm-up, for the shipped settings (the reader's int8 graph where the CPU multiplies int8
-exactly) and its float32 graph on the same questions in this one process, with their ratio and how many answers they share; a second `Answerer.from_texts` and its first answer once the
-models are loaded; index build time; peak resident memory. `--large-text` also times `from_texts` over a text of that
+exactly) and its float32 graph on the same questions in this one process, with their ratio and how many answers they
+share; a second `Answerer.from_texts` and its first answer once the models are loaded; index build time; peak resident
+memory. `--large-text` also times `from_texts` over a text of that
 many bytes in a fresh process, and three answers over it, with its peak memory.
 """
 
@@ -80,7 +81,8 @@ def cpu_description() -> str:
     from qa.onnx_runtime import cpu
 
     model, flags = cpu()
-    vector = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8") if flag in flags]
+    shown = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_tile", "amx_int8")
+    vector = [flag for flag in shown if flag in flags]
     return f"{model or platform.machine()}, {os.cpu_count()} cores, {' '.join(vector) or 'no AVX2'}"
 
 
