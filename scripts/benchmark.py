@@ -6,8 +6,8 @@ Figures: time from process start to the first answer (with a built index, in a f
 p50/p95 by stage after warm-up, for the shipped settings (the reader's int8 graph where the CPU multiplies int8
 exactly) and its float32 graph on the same questions in this one process, with their ratio and how many answers they
 share; a second `Answerer.from_texts` and its first answer once the models are loaded; index build time; peak resident
-memory. `--large-text` also times `from_texts` over a text of that
-many bytes in a fresh process, and three answers over it, with its peak memory.
+memory. `--large-text` also times `from_texts` over a text of that many bytes in a fresh process, and three answers
+over it, with its peak memory.
 """
 
 from __future__ import annotations
