@@ -246,7 +246,7 @@ class Answerer:
         question = q.simplified
         if q.english:
             chinese = chinese_question(self.glossary.translate(q.text), q.kind, "".join(texts), q.head)
-            question = f"{question} {chinese}" if chinese else question
+            question = reader.joined_question(question, chinese) if chinese else question
         return Reading(reader.read(question, texts, top_n=10), tuple(passages))
 
     def _load_reader(self):

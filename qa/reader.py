@@ -215,6 +215,18 @@ class SpanReader:
         """(start_logits, end_logits), float32 (windows, tokens); padding far below any real token."""
         raise NotImplementedError
 
+    def joined_question(self, question: str, terms: str) -> str:
+        """`question`, then `terms`, the question cut so that both fit the window's question tokens: the terms (the
+        passage's words for an English question's words) say what to find, so a long question must not clip them away.
+
+        >>> reader.joined_question("How many pocket parks did Dalian build?", "大连 口袋 公园 多少？")  # doctest: +SKIP
+        'How many pocket parks did Dalian build? 大连 口袋 公园 多少？'
+        """
+        room = self.window.max_question_tokens - len(self.tokenizer.pieces(f" {terms}")[0])
+        if room < 1:
+            return clip_question(self.tokenizer, terms, self.window.max_question_tokens)
+        return f"{clip_question(self.tokenizer, question, room)} {terms}"
+
     def read(self, question: str, passages: list[str], top_n: int = 5, max_answer_chars: int = 30) -> ReaderResult:
         """Read every passage (in windows if long) in one batch; spans index into their own passage.
 

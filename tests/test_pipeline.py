@@ -131,6 +131,9 @@ class FakeReader:
         )
         return ReaderResult(spans, 0.0, self.probability if spans else 0.0)
 
+    def joined_question(self, question, terms):
+        return f"{question} {terms}"
+
 
 def test_reader_answers_what_the_rules_cannot(fake_embedder):
     reader = FakeReader("往返节约了1个小时", 0.9)

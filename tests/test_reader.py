@@ -200,6 +200,18 @@ def test_long_questions_are_clipped_to_their_first_tokens(tiny_reader):
     assert clip_question(tiny_reader.tokenizer, EXAMPLES[0][0], 64) == EXAMPLES[0][0]
 
 
+def test_a_joined_question_keeps_its_terms_whole_and_fits_the_window(tiny_reader):
+    count = lambda text: len(tiny_reader.tokenizer.pieces(text)[0])
+    long_question, terms = EXAMPLES[1][0] * 4, "幼儿园 多少？"
+    joined = tiny_reader.joined_question(long_question, terms)
+    assert joined.endswith(f" {terms}") and long_question.startswith(joined[: -len(terms) - 1])
+    assert count(joined) <= WINDOW.max_question_tokens < count(f"{long_question} {terms}")
+    assert tiny_reader.joined_question(EXAMPLES[0][0][:3], terms) == f"{EXAMPLES[0][0][:3]} {terms}"
+    too_many = terms * WINDOW.max_question_tokens
+    assert tiny_reader.joined_question(long_question, too_many) == clip_question(
+        tiny_reader.tokenizer, too_many, WINDOW.max_question_tokens)
+
+
 def test_window_settings_reject_a_stride_as_long_as_the_passage_part():
     with pytest.raises(ValueError, match="must exceed the stride"):
         WindowSettings(max_seq_len=40, stride=24, max_question_tokens=12)

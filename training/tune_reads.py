@@ -43,6 +43,9 @@ class _RecordingReader:
         self.reads.append({"question": question, "passages": list(passages)})
         return self.reader.read(question, passages, *args, **kwargs)
 
+    def joined_question(self, question: str, terms: str) -> str:
+        return self.reader.joined_question(question, terms)
+
 
 def record(out: Path) -> int:
     """Answer every tune question through the shipped pipeline, keeping what its reader read; returns how many."""
