@@ -1,6 +1,7 @@
 """`qa fit-verifier` on a tiny set with the real models: it writes a verifier that reproduces its fitted scores."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from eval.runner import SharedModelsFactory
 from qa.verify.features import FEATURES
 from qa.verify.verifier import Verifier
-from training.verifier import fit_softmax, flatten, load_examples, main, shares
+from training.verifier import fit_softmax, flatten, load_examples, main, shares, weighted_path
 
 pytestmark = pytest.mark.model
 
@@ -44,7 +45,7 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     article_set.write_text("".join(json.dumps(_evidence(q, article), ensure_ascii=False) + "\n"
                                    for q in ARTICLE_QUESTIONS), encoding="utf-8")
     squad.write_text(json.dumps(SQUAD, ensure_ascii=False), encoding="utf-8")
-    argv = ["--article-set", str(article_set), "--squad", str(squad), "--negative-share", "1.0", "--cut-share", "1.0",
+    argv = ["--article-set", str(article_set), "--squad", f"{squad}:0.5", "--negative-share", "1.0", "--cut-share", "1.0",
             "--noans-floor", "0",
             "--examples", str(examples), "--out", str(out), "--quiet"]
     assert main(argv, factory=SharedModelsFactory(embedder=embedder)) == 0
@@ -64,7 +65,9 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     other_reader = {**record["reader"], "graph_sha256": "0" * 64}  # another reader's candidates are described again
     assert load_examples(examples / "s.json.gz", reader=other_reader) is None
 
-    X, y, weights, groups, answerable = flatten(cached, record["article_weight"])
+    assert record["data"]["squad_weights"] == {"s": 0.5}
+    weights = [record["article_weight"] if e.source == "article" else 0.5 for e in cached]
+    X, y, weights, groups, answerable = flatten(cached, weights)
     model = fit_softmax(X, y, weights, groups, answerable, record["l2"])
     expected = shares(X, groups, *model)
     loaded = [verdict.probability for question in np.unique(groups)
@@ -87,3 +90,9 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     assert main([*argv[:-3], "--refresh", "--out", str(fresh), "--quiet"],
                 factory=SharedModelsFactory(embedder=embedder)) == 0
     assert json.loads(fresh.read_text())["model"]["weights"] == pytest.approx(first["model"]["weights"], abs=1e-6)
+
+
+def test_a_squad_file_is_weighted_by_its_suffix_or_weighs_one():
+    assert weighted_path("data/cmrc2018_train.json:0.3") == (Path("data/cmrc2018_train.json"), 0.3)
+    assert weighted_path("data/cmrc2018_trial.json") == (Path("data/cmrc2018_trial.json"), 1.0)
+    assert weighted_path("C:/data/trial.json") == (Path("C:/data/trial.json"), 1.0)

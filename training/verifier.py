@@ -7,7 +7,8 @@ of a gold answer, from:
 - CMRC 2018 trial and a seeded sample of CMRC 2018 train paragraphs, each question asked of its own paragraph, and a
   share of them asked again of the most similar other sampled paragraph whose text lacks the gold answer, and another
   share asked again of their own paragraph without the sentences that hold the answer (unanswerable questions that look
-  like answerable ones: another text on the subject, and the same text one fact short).
+  like answerable ones: another text on the subject, and the same text one fact short). CMRC train's questions weigh
+  `SEEN_WEIGHT`: the reader was trained on them, so it reads them more surely than text it has not seen.
 
 The model is a linear softmax over each question's candidates and no answer (logit 0), on standardised features,
 fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold
@@ -46,6 +47,8 @@ CMRC_TRAIN = DATA_DIR / "cmrc2018" / "cmrc2018_train.json"
 CMRC_TRIAL = DATA_DIR / "cmrc2018" / "cmrc2018_trial.json"
 SEED = 2023
 FOLDS = 5
+SEEN_WEIGHT = 0.3  # a question of data the reader was trained on (docs/verifier.md)
+DEFAULT_SQUAD = [(CMRC_TRIAL, 1.0), (CMRC_TRAIN, SEEN_WEIGHT)]
 
 
 @dataclass(frozen=True)
@@ -170,11 +173,11 @@ def _unanswerable(item: EvalItem) -> EvalItem:
     return replace(item, answers=(), answerable=False, answer_spans=(), evidence_spans=())
 
 
-def flatten(examples: list[Example], article_weight: float) -> tuple[np.ndarray, ...]:
-    """(X, y, question weight, question index, question answerable) over every candidate."""
+def flatten(examples: list[Example], question_weights: list[float]) -> tuple[np.ndarray, ...]:
+    """(X, y, question weight, question index, question answerable) over every candidate; `question_weights[i]`
+    is the weight of `examples[i]`."""
     rows, labels, weights, groups, answerable = [], [], [], [], []
-    for index, example in enumerate(examples):
-        weight = article_weight if example.source == "article" else 1.0
+    for index, (example, weight) in enumerate(zip(examples, question_weights, strict=True)):
         for features, em in zip(example.features, example.em):
             rows.append(features)
             labels.append(em)
@@ -303,6 +306,15 @@ def _progress(quiet: bool):
     return lambda iterable, desc: tqdm(list(iterable), desc=desc, disable=quiet, unit="paragraph")
 
 
+def weighted_path(value: str) -> tuple[Path, float]:
+    """"cmrc2018_train.json:0.3" -> (path, 0.3); a path without a weight weighs 1."""
+    path, _, weight = value.rpartition(":")
+    try:
+        return (Path(path), float(weight)) if path else (Path(value), 1.0)
+    except ValueError:
+        return Path(value), 1.0
+
+
 def asked_key(pairs) -> str:
     """The identity of what a source asks, from its (paragraph, question id, answerable) triples: a cache of
     described candidates serves only the same questions asked of the same paragraphs."""
@@ -343,8 +355,10 @@ def load_examples(path: Path, asked: str | None = None, reader: dict | None = No
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qa fit-verifier", description=__doc__.split("\n\n")[0])
     parser.add_argument("--article-set", type=Path, default=ARTICLE_SET, help="article question set (its tune split)")
-    parser.add_argument("--squad", type=Path, nargs="*", default=[CMRC_TRIAL, CMRC_TRAIN],
-                        help="SQuAD-format tuning files (default: CMRC 2018 trial and train)")
+    parser.add_argument("--squad", type=weighted_path, nargs="*", default=DEFAULT_SQUAD, metavar="PATH[:WEIGHT]",
+                        help="SQuAD-format tuning files, each with the weight of its questions (default: CMRC 2018 "
+                        f"trial, and train at {SEEN_WEIGHT}: the reader was trained on it, so its reads there are "
+                        "surer than on unseen text)")
     parser.add_argument("--sample", type=int, default=2500, help="questions of each file, in whole paragraphs sampled")
     parser.add_argument("--negative-share", type=float, default=0.3, help="share of questions asked of another paragraph")
     parser.add_argument("--cut-share", type=float, default=0.3,
@@ -374,10 +388,10 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     reader = reader_identity(settings)
     cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples"
     rng = random.Random(args.seed)
-    examples, described_at = [], {}
+    examples, question_weights, described_at = [], [], {}
     progress = _progress(args.quiet)
 
-    def described(name: str, asked: str, describe) -> None:
+    def described(name: str, asked: str, describe, weight: float) -> None:
         """One source's examples, from the cache unless it is refreshed, missing or for other questions (then
         described and cached)."""
         file = cache / f"{name}.json.gz"
@@ -388,22 +402,24 @@ def main(argv: list[str] | None = None, factory=None) -> int:
             save_examples(file, found, asked, reader)
             cached = (found, _commit())
         examples.extend(cached[0])
+        question_weights.extend([weight] * len(cached[0]))
         described_at[name] = cached[1]
 
     tune = [item for item in load_article_set(args.article_set).items if item.split == "tune"]
     described("article", asked_key((ARTICLE_ID, item.id, item.answerable) for item in tune),
-              lambda: collect(factory.for_article(settings), tune, "article"))
-    for path in args.squad:
+              lambda: collect(factory.for_article(settings), tune, "article"), args.article_weight)
+    for path, weight in args.squad:
         drawn = draw_squad(path, args.sample, args.negative_share, rng)
         _, doc_ids, asked = drawn
         described(path.stem, asked_key((d, item.id, item.answerable) for d in doc_ids for item in asked[d]),
-                  lambda: squad_examples(factory, drawn, progress))
+                  lambda: squad_examples(factory, drawn, progress), weight)
         # Its own generator, so that the samples drawn before it stay as they were.
         cut = draw_cut(drawn, args.cut_share, random.Random(f"{args.seed}:{path.stem}"))
         described(f"{path.stem}-cut", asked_key((doc_id, item.id, item.answerable) for doc_id, _, item in cut),
-                  lambda: cut_examples(factory, cut, progress))
-    sources = {"article": str(args.article_set), "squad": [str(p) for p in args.squad], "described_at": described_at}
-    X, y, weights, groups, answerable = flatten(examples, args.article_weight)
+                  lambda: cut_examples(factory, cut, progress), weight)
+    sources = {"article": str(args.article_set), "squad": [str(p) for p, _ in args.squad],
+               "squad_weights": {path.stem: weight for path, weight in args.squad}, "described_at": described_at}
+    X, y, weights, groups, answerable = flatten(examples, question_weights)
     probabilities = out_of_fold(X, y, weights, groups, answerable, args.l2, args.seed)
     best = best_per_question(examples, probabilities)
     article = [i for i, e in enumerate(examples) if e.source == "article"]
