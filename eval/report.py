@@ -73,7 +73,10 @@ def _verifier() -> dict | None:
     except ValueError:
         return None
     keys = ("operating_point", "out_of_fold", "questions", "candidates", "commit", "date")
-    return {"threshold": verifier.threshold, **{key: verifier.provenance.get(key) for key in keys}}
+    provenance = verifier.provenance
+    weights = {"article": provenance.get("article_weight"), **(provenance.get("data") or {}).get("squad_weights", {})}
+    return {"threshold": verifier.threshold, "weights": {source: w for source, w in weights.items() if w is not None},
+            **{key: provenance.get(key) for key in keys}}
 
 
 def _git(*args: str) -> str | None:
@@ -336,6 +339,9 @@ def _operating_point(verifier: dict) -> list[str]:
     held_out = (verifier.get("out_of_fold") or {}).get("article_tune") or {}
     counts = verifier.get("questions") or {}
     fitted_on = ", ".join(f"{n} {source}" for source, n in counts.items())
+    weights = verifier.get("weights") or {}
+    if weights:
+        fitted_on += "; a question weighs " + ", ".join(f"{w:g} in {source}" for source, w in weights.items())
     lines = [
         f"The verifier (`qa fit-verifier`, fitted on tuning questions: {fitted_on}; at commit "
         f"{str(verifier.get('commit'))[:7]}) answers with the best candidate whose probability of being right is at "
