@@ -58,11 +58,28 @@ def sample(sources: list[tuple[Path, int]], seed: int = SEED) -> dict:
     return {"version": SAMPLE_VERSION, "data": data}
 
 
+def path_and_number(text: str, number: Callable[[str], float], default: float | None = None) -> tuple[Path, float]:
+    """"FILE:N" -> (FILE, number(N)); a FILE without a number after its last colon -> (FILE, `default`), or an
+    argparse error when there is no default."""
+    path, _, suffix = text.rpartition(":")
+    if path:
+        try:
+            return Path(path), number(suffix)
+        except ValueError:
+            pass
+    if default is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected FILE:NUMBER")
+    return Path(text), default
+
+
+def _questions(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"{text!r} is not a count of questions")
+    return int(text)
+
+
 def _source(text: str) -> tuple[Path, int]:
-    path, _, count = text.rpartition(":")
-    if not path or not count.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected FILE:QUESTIONS")
-    return Path(path), int(count)
+    return path_and_number(text, _questions)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ from qa.article import ARTICLE_ID
 from qa.settings import REPO_DIR, Settings, default_cache_dir
 from qa.verify.features import FEATURES, describe
 from qa.verify.verifier import VERIFIER_FILE, Verifier
-from training.sample_squad import leading_groups
+from training.sample_squad import leading_groups, path_and_number
 
 DATA_DIR = REPO_DIR.parent / "shared" / "data"
 CMRC_TRAIN = DATA_DIR / "cmrc2018" / "cmrc2018_train.json"
@@ -308,11 +308,7 @@ def _progress(quiet: bool):
 
 def weighted_path(value: str) -> tuple[Path, float]:
     """"cmrc2018_train.json:0.3" -> (path, 0.3); a path without a weight weighs 1."""
-    path, _, weight = value.rpartition(":")
-    try:
-        return (Path(path), float(weight)) if path else (Path(value), 1.0)
-    except ValueError:
-        return Path(value), 1.0
+    return path_and_number(value, float, default=1.0)
 
 
 def asked_key(pairs) -> str:
