@@ -72,7 +72,7 @@ def _verifier() -> dict | None:
         verifier = Verifier.load(VERIFIER_FILE)
     except ValueError:
         return None
-    keys = ("operating_point", "out_of_fold", "questions", "candidates", "commit", "date")
+    keys = ("operating_point", "out_of_fold", "fold_seeds", "questions", "candidates", "commit", "date")
     provenance = verifier.provenance
     weights = {"article": provenance.get("article_weight"), **(provenance.get("data") or {}).get("squad_weights", {})}
     return {"threshold": verifier.threshold, "weights": {source: w for source, w in weights.items() if w is not None},
@@ -354,8 +354,11 @@ def _operating_point(verifier: dict) -> list[str]:
         lines += _table(["out of fold, article tune split", "HasAns EM", "HasAns F1", "NoAns", "expected F1"], [[
             f"{held_out.get('questions')} questions", *(str(held_out.get(k)) for k in
                                                         ("hasans_em", "hasans_f1", "noans", "expected_f1"))]])
-        lines += ["", "Out of fold: each question scored by a verifier fitted without it. The tune rows of this "
-                  "report are in-sample; the report split was never used."]
+        draws = len(verifier.get("fold_seeds") or [0])
+        scored = (f"by verifiers fitted without it, averaged over {draws} draws of the folds" if draws > 1
+                  else "by a verifier fitted without it")
+        lines += ["", f"Out of fold: each question scored {scored}. The tune rows of this report are in-sample; the "
+                  "report split was never used."]
     return lines
 
 

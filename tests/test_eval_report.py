@@ -124,8 +124,8 @@ def test_every_error_lists_the_verifiers_reasons_and_the_operating_point_is_desc
     verifier = {"threshold": 0.17, "operating_point": {"mix": "4 answerable : 1 unanswerable", "noans_floor": 90.0},
                 "out_of_fold": {"article_tune": {"questions": 5, "hasans_em": 60.0, "hasans_f1": 70.0, "noans": 91.0,
                                                  "expected_f1": 74.2}},
-                "questions": {"article": 5}, "weights": {"article": 30.0, "cmrc2018_train": 0.3},
-                "commit": "0123456789"}
+                "fold_seeds": [1, 2, 3], "questions": {"article": 5},
+                "weights": {"article": 30.0, "cmrc2018_train": 0.3}, "commit": "0123456789"}
     eval_set = EvalSet(source="squad", path="/data/tiny.json", items=(), total_items=6)
     built = report.build_report("tiny", eval_set, make_run([*RECORDS, wrong, declined], 0.5),
                                 env={**ENV, "verifier": verifier})
@@ -133,4 +133,5 @@ def test_every_error_lists_the_verifiers_reasons_and_the_operating_point_is_desc
     assert "`w1` 问题w1？ — gold: 三座 — system: 两座 (score 0.90) — why: labelled_otherwise -2.50; rules_score +1.25" in markdown
     assert "system: (abstained) (score 0.10) — why: reader_margin -1.50" in markdown
     assert "a question weighs 30 in article, 0.3 in cmrc2018_train" in markdown
+    assert "averaged over 3 draws of the folds" in markdown
     assert "at least **0.17**" in markdown and "4 answerable : 1 unanswerable" in markdown and "| 5 questions | 60.0" in markdown

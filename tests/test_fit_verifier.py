@@ -59,6 +59,7 @@ def test_fit_verifier_writes_a_verifier_that_reproduces_its_scores(tmp_path, emb
     assert verifier.features == FEATURES and 0.0 < verifier.threshold < 1.0
     record = verifier.provenance
     assert record["questions"]["article"] == 4 and record["seed"] and len(record["commit"]) >= 7
+    assert record["fold_seeds"] == [record["seed"] + draw for draw in range(8)]
     assert record["candidates"] == sum(len(e.em) for e in cached) and record["right_candidates"] >= 4
     assert len(record["reader"]["weights_sha256"]) == len(record["reader"]["graph_sha256"]) == 64
     assert load_examples(examples / "s.json.gz", reader=record["reader"]) is not None

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from training.verifier import fit_softmax, shares
+import pytest
+
+from training.verifier import averaged_out_of_fold, fit_softmax, main, out_of_fold, shares
 
 
 def _questions(rng, n):
@@ -46,3 +48,19 @@ def test_an_answerable_question_without_a_right_candidate_is_left_out():
     c = fit_softmax(X, unlabelled, np.ones(len(y)), groups, answerable, l2=1.0)
     assert not np.allclose(a[2], c[2])
     assert np.allclose(b[2], c[2], atol=1e-5) and np.isclose(b[3], c[3], atol=1e-5)
+
+
+def test_out_of_fold_shares_are_averaged_over_draws_of_the_folds():
+    X, y, groups, answerable = _questions(np.random.default_rng(2), 60)
+    weights = np.ones(len(y))
+    draws = [out_of_fold(X, y, weights, groups, answerable, 1.0, seed) for seed in (5, 6, 7)]
+    assert not np.allclose(draws[0], draws[1])  # another draw fits other models for some questions
+    averaged = averaged_out_of_fold(X, y, weights, groups, answerable, 1.0, [5, 6, 7])
+    assert np.allclose(averaged, np.mean(draws, axis=0))
+    assert np.allclose(averaged_out_of_fold(X, y, weights, groups, answerable, 1.0, [5]), draws[0])
+
+
+def test_fit_verifier_wants_at_least_one_draw_of_the_folds(capsys):
+    with pytest.raises(SystemExit):
+        main(["--fold-draws", "0"])
+    assert "--fold-draws: expected at least 1" in capsys.readouterr().err

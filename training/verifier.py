@@ -12,8 +12,9 @@ of a gold answer, from:
 
 The model is a linear softmax over each question's candidates and no answer (logit 0), on standardised features,
 fitted to the likelihood of the right candidates (of no answer for an unanswerable question). Out-of-fold
-probabilities (folds by question) choose the operating point: the threshold that maximises expected F1 on the tune
-split reweighted to `--mix` answerable questions per unanswerable one, with NoAns accuracy at least `--noans-floor`.
+probabilities (folds by question), averaged over `--fold-draws` draws of the folds, choose the operating point: the
+threshold that maximises expected F1 on the tune split reweighted to `--mix` answerable questions per unanswerable one,
+with NoAns accuracy at least `--noans-floor`.
 The file records data, counts, seed, commit and the out-of-fold figures; the same command with the same data
 reproduces it.
 """
@@ -47,6 +48,7 @@ CMRC_TRAIN = DATA_DIR / "cmrc2018" / "cmrc2018_train.json"
 CMRC_TRIAL = DATA_DIR / "cmrc2018" / "cmrc2018_trial.json"
 SEED = 2023
 FOLDS = 5
+FOLD_DRAWS = 8  # one draw of the folds moves the operating point by up to 0.05 (docs/verifier.md)
 SEEN_WEIGHT = 0.3  # a question of data the reader was trained on (docs/verifier.md)
 DEFAULT_SQUAD = [(CMRC_TRIAL, 1.0), (CMRC_TRAIN, SEEN_WEIGHT)]
 
@@ -247,6 +249,12 @@ def out_of_fold(X, y, weights, groups, answerable, l2: float, seed: int) -> np.n
     return probabilities
 
 
+def averaged_out_of_fold(X, y, weights, groups, answerable, l2: float, seeds: list[int]) -> np.ndarray:
+    """Each candidate's out-of-fold share averaged over one draw of the folds per seed: every model that scores a
+    question was fitted without it, and the mean does not hang on which questions shared its fold."""
+    return np.mean([out_of_fold(X, y, weights, groups, answerable, l2, seed) for seed in seeds], axis=0)
+
+
 def best_per_question(examples: list[Example], probabilities: np.ndarray) -> list[tuple[float, float, float]]:
     """For each question: (the best candidate's probability, its F1, its EM); (0, 0, 0) without candidates."""
     out, cursor = [], 0
@@ -364,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mix", type=float, default=4.0, help="answerable questions per unanswerable one")
     parser.add_argument("--noans-floor", type=float, default=90.0, help="least NoAns accuracy on the tune split (%%)")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--fold-draws", type=int, default=FOLD_DRAWS,
+                        help="draws of the folds (seeds SEED, SEED+1, ...) whose out-of-fold probabilities are averaged")
     parser.add_argument("--examples", type=Path, help="folder caching each source's described candidates "
                         "(default: verifier-examples in the model cache)")
     parser.add_argument("--refresh", nargs="*", metavar="SOURCE",
@@ -375,7 +385,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, factory=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.fold_draws < 1:
+        parser.error(f"--fold-draws: expected at least 1, got {args.fold_draws}")
     if factory is None:
         from eval.runner import SharedModelsFactory
 
@@ -416,7 +429,8 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     sources = {"article": str(args.article_set), "squad": [str(p) for p, _ in args.squad],
                "squad_weights": {path.stem: weight for path, weight in args.squad}, "described_at": described_at}
     X, y, weights, groups, answerable = flatten(examples, question_weights)
-    probabilities = out_of_fold(X, y, weights, groups, answerable, args.l2, args.seed)
+    fold_seeds = [args.seed + draw for draw in range(args.fold_draws)]
+    probabilities = averaged_out_of_fold(X, y, weights, groups, answerable, args.l2, fold_seeds)
     best = best_per_question(examples, probabilities)
     article = [i for i, e in enumerate(examples) if e.source == "article"]
     threshold, tune = operating_point([examples[i] for i in article], [best[i] for i in article], args.mix,
@@ -431,7 +445,7 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     provenance = {
         "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
         "data": sources, "reader": reader, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
-        "seed": args.seed, "sample": args.sample, "negative_share": args.negative_share, "cut_share": args.cut_share,
+        "seed": args.seed, "fold_seeds": fold_seeds, "sample": args.sample, "negative_share": args.negative_share, "cut_share": args.cut_share,
         "article_weight": args.article_weight, "l2": args.l2,
         "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
         "out_of_fold": held_out, "commit": _commit(),
