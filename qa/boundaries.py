@@ -10,13 +10,19 @@
 - `typed_core`: for a number, date or duration question, the one span of the asked form inside a clause the reader
   marks (702个 in 702个村全部完成“大党委”组建); for a place question, the place after the words that say someone
   lives there (老虎滩附近 in 家住在老虎滩附近).
+- `phrase_cores`: a phrase without the 等 that closes its list (办证难、用气难、出行难等 -> 办证难、用气难、出行难) or
+  the preposition that opens it (通过开门说事… -> 开门说事…), which the article's answers mostly leave out and CMRC's
+  annotators often keep (docs/verifier.md).
 `completes` picks the one for the question's kind; the verifier reads it as a feature (`completes_rules_name`), and
-`typed_core` proposes the core of a reader span as a candidate of its own (`qa.verify.candidates`).
+`typed_core` and `phrase_cores` propose the cores of a reader span as candidates of their own (`qa.verify.candidates`).
 """
 
 from __future__ import annotations
 
 import re
+
+import jieba
+import jieba.posseg as posseg
 
 from qa.labels import ROLES
 from qa.question import ORG, PERSON, PLACE, TYPED_KINDS, Question
@@ -29,6 +35,68 @@ HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建
 # Where someone lives: "家住在老虎滩附近" answers 住在哪里 with 老虎滩附近. Other verbs that locate stay: CMRC's annotators
 # keep 位于 (位于山西省大同市…; without it 5 of 1,500 CMRC train answers lost their exact match).
 _LIVES_IN_RE = re.compile(r"(?:家|居)?住[在于]")
+
+
+_ETC = ("等", "等等")  # the words that close a list, as jieba cuts them (not 平等, 二等奖)
+_ETC_TAIL_CHARS = 4  # the most characters of one word after the 等 (等优势, 等具体内容)
+
+
+def etc_tail(span: str) -> int | None:
+    """Where the 等 that closes `span`'s list (of one item or more) starts, with at most one short word after it;
+    None when `span` is no list closed by 等.
+
+    >>> etc_tail("办证难、用气难、出行难等"), etc_tail("嘴巧会说、群众基础好等优势"), etc_tail("海底隧道等")
+    (11, 10, 4)
+    >>> etc_tail("一等奖、二等奖"), etc_tail("平等相待"), etc_tail("等优势")
+    (None, None, None)
+    """
+    words = jieba.lcut(span)
+    position = len(span)
+    for index in range(len(words) - 1, -1, -1):
+        position -= len(words[index])
+        if words[index] in _ETC:
+            after = "".join(words[index + 1 :])
+            closes = len(words) - index <= 2 and len(after) <= _ETC_TAIL_CHARS and all(char.isalnum() for char in after)
+            return position if closes and position > 0 else None
+    return None
+
+
+def list_core(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end]` without its list's closing 等 and what follows it (`etc_tail`); the span itself otherwise.
+
+    >>> text = "破解办证难、用气难、出行难等问题。"
+    >>> text[slice(*list_core(text, 2, 16))]
+    '办证难、用气难、出行难'
+    """
+    tail = etc_tail(text[start:end])
+    return (start, start + tail) if tail is not None else (start, end)
+
+
+def preposition_core(text: str, start: int, end: int) -> tuple[int, int]:
+    """`text[start:end]` without the preposition that opens it (jieba's tag p: 通过, 从, 对, 在…); the span itself
+    otherwise.
+
+    >>> text = "通过开门说事、评理调事、便民答事，收集社情民意"
+    >>> text[slice(*preposition_core(text, 0, 16))], text[slice(*preposition_core(text, 2, 16))]
+    ('开门说事、评理调事、便民答事', '开门说事、评理调事、便民答事')
+    """
+    words = posseg.lcut(text[start:end])
+    if len(words) > 1 and words[0].flag == "p":
+        return start + len(words[0].word), end
+    return start, end
+
+
+def phrase_cores(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The cuts of a phrase that the article's answers make and CMRC's annotators often do not: without its list's
+    closing 等 (`list_core`), without its opening preposition (`preposition_core`), and without both.
+
+    >>> text = "从照明、无障碍设计到绿植品种选择等，都能看出"
+    >>> [text[slice(*core)] for core in phrase_cores(text, 0, 17)]
+    ['从照明、无障碍设计到绿植品种选择', '照明、无障碍设计到绿植品种选择等', '照明、无障碍设计到绿植品种选择']
+    """
+    closed = list_core(text, start, end)
+    cores = [closed, preposition_core(text, start, end), preposition_core(text, *closed)]
+    return [core for index, core in enumerate(cores) if core != (start, end) and core not in cores[:index]]
 
 
 def completes_name(name: str, span: str) -> bool:

@@ -40,6 +40,27 @@ def test_the_typed_core_of_a_reader_clause_is_a_candidate_of_its_own():
     assert not any(c.reader.cut for c in found)  # no count inside: no core
 
 
+def test_a_reader_list_closed_by_etc_is_also_proposed_without_it():
+    text = "幸福，缘于办证难、用气难、出行难等一批群众急难愁盼问题得到妥善解决。"
+    corpus = Corpus([parse_document(text, "list")])
+    reading = _reading(corpus, [("办证难、用气难、出行难等", 9.0), ("群众急难愁盼问题", 4.0)])
+    found = propose(corpus, analyse_question("哪些群众急难愁盼问题得到解决？", 300), [], reading, None)
+    by_text = {c.text: c for c in found}
+    assert by_text["办证难、用气难、出行难"].reader.cut and by_text["办证难、用气难、出行难"].reader.margin == 9.0
+    assert not by_text["办证难、用气难、出行难等"].reader.cut
+    assert set(by_text) == {"办证难、用气难、出行难等", "办证难、用气难、出行难", "群众急难愁盼问题"}
+
+
+def test_a_reader_phrase_opened_by_a_preposition_is_also_proposed_without_it():
+    text = "巧嫂评理说事室通过开门说事、评理调事、便民答事等，收集社情民意。"
+    corpus = Corpus([parse_document(text, "how")])
+    reading = _reading(corpus, [("通过开门说事、评理调事、便民答事等", 7.0)])
+    found = propose(corpus, analyse_question("巧嫂评理说事室怎样收集社情民意？", 300), [], reading, None)
+    assert [(c.text, c.reader.cut) for c in found] == [
+        ("通过开门说事、评理调事、便民答事等", False), ("通过开门说事、评理调事、便民答事", True),
+        ("开门说事、评理调事、便民答事等", True), ("开门说事、评理调事、便民答事", True)]
+
+
 def test_a_reader_span_across_two_sentences_read_together_is_none():
     corpus = Corpus([parse_document("大连建成112处公园。新增停车位4.5万个。", "d")])
     reading = _reading(corpus, [("112处公园。新增", 9.0), ("4.5万个", 8.0)])

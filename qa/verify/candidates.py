@@ -1,5 +1,6 @@
-"""Every span proposed for a question, each once: the span rules' best, the reader's top spans (and the typed core of
-each, `qa.boundaries.typed_core`), and the text's introduction of the person asked about (`qa.roles`).
+"""Every span proposed for a question, each once: the span rules' best, the reader's top spans (and the typed core
+and the phrase cores of each, `qa.boundaries.typed_core` and `phrase_cores`), and the text's introduction of the
+person asked about (`qa.roles`).
 
 A candidate lives in one sentence (corpus row) and is addressed in that sentence's text, so a span of a sentence that
 a photo caption or a page break cut is its rejoined text, never the caption between its pieces. Every span is trimmed
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from qa.boundaries import typed_core
+from qa.boundaries import phrase_cores, typed_core
 from qa.corpus import Corpus, JoinedPassage
 from qa.document import trim_span
 from qa.extractor import Candidate as RuleCandidate
@@ -35,8 +36,8 @@ class RuleProposal:
 @dataclass(frozen=True)
 class ReaderProposal:
     """What the reader says of a candidate: its rank among the reader's spans, their logit sum minus the reader's
-    no-answer score (`margin`), their share of the reader's probability, and whether the candidate is the typed core
-    cut out of a longer span of the reader's (`cut`)."""
+    no-answer score (`margin`), their share of the reader's probability, and whether the candidate is a typed or
+    phrase core cut out of a longer span of the reader's (`cut`)."""
 
     rank: int
     margin: float
@@ -124,9 +125,10 @@ def propose(
                 continue  # across two of the sentences read together
             row, start, end = located
             add(row, start, end, reader=ReaderProposal(rank, margin, share, cut=False))
-            core = typed_core(question, passage.text, *trim_span(passage.text, span.start, span.end))
-            core_located = passage.locate(*core)
-            if core_located is not None and core_located != located:
-                add(*core_located, reader=ReaderProposal(rank, margin, share, cut=True))
+            trimmed = trim_span(passage.text, span.start, span.end)
+            for core in (typed_core(question, passage.text, *trimmed), *phrase_cores(passage.text, *trimmed)):
+                core_located = passage.locate(*core)
+                if core_located is not None and core_located != located:
+                    add(*core_located, reader=ReaderProposal(rank, margin, share, cut=True))
     return list(found.values())
 
