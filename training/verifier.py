@@ -445,7 +445,8 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     provenance = {
         "command": "qa fit-verifier " + " ".join(argv if argv is not None else sys.argv[2:]),
         "data": sources, "reader": reader, "questions": counts, "candidates": int(len(y)), "right_candidates": int(y.sum()),
-        "seed": args.seed, "fold_seeds": fold_seeds, "sample": args.sample, "negative_share": args.negative_share, "cut_share": args.cut_share,
+        "seed": args.seed, "fold_seeds": fold_seeds, "sample": args.sample, "negative_share": args.negative_share,
+        "cut_share": args.cut_share,
         "article_weight": args.article_weight, "l2": args.l2,
         "operating_point": {"mix": f"{args.mix:g} answerable : 1 unanswerable", "noans_floor": args.noans_floor},
         "out_of_fold": held_out, "commit": _commit(),
