@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 
-import jieba
 import jieba.posseg as posseg
 
 from qa.labels import ROLES
@@ -41,17 +40,10 @@ _ETC = ("等", "等等")  # the words that close a list, as jieba cuts them (not
 _ETC_TAIL_CHARS = 4  # the most characters of one word after the 等 (等优势, 等具体内容)
 
 
-def etc_tail(span: str) -> int | None:
-    """Where the 等 that closes `span`'s list (of one item or more) starts, with at most one short word after it;
-    None when `span` is no list closed by 等.
-
-    >>> etc_tail("办证难、用气难、出行难等"), etc_tail("嘴巧会说、群众基础好等优势"), etc_tail("海底隧道等")
-    (11, 10, 4)
-    >>> etc_tail("一等奖、二等奖"), etc_tail("平等相待"), etc_tail("等优势")
-    (None, None, None)
-    """
-    words = jieba.lcut(span)
-    position = len(span)
+def _list_end(words: list[str]) -> int | None:
+    """Where the 等 that closes the list cut into `words` (of one item or more) starts, with at most one short word
+    after it; None when they are no list closed by 等."""
+    position = sum(len(word) for word in words)
     for index in range(len(words) - 1, -1, -1):
         position -= len(words[index])
         if words[index] in _ETC:
@@ -61,42 +53,30 @@ def etc_tail(span: str) -> int | None:
     return None
 
 
-def list_core(text: str, start: int, end: int) -> tuple[int, int]:
-    """`text[start:end]` without its list's closing 等 and what follows it (`etc_tail`); the span itself otherwise.
+def phrase_cores(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The cuts of `text[start:end]` that the article's answers make and CMRC's annotators often do not: without the
+    等 that closes its list (and one short word after it), without the preposition that opens it (jieba's tag p: 通过,
+    从, 对, 在…), and without both.
 
-    >>> text = "破解办证难、用气难、出行难等问题。"
-    >>> text[slice(*list_core(text, 2, 16))]
-    '办证难、用气难、出行难'
-    """
-    tail = etc_tail(text[start:end])
-    return (start, start + tail) if tail is not None else (start, end)
-
-
-def preposition_core(text: str, start: int, end: int) -> tuple[int, int]:
-    """`text[start:end]` without the preposition that opens it (jieba's tag p: 通过, 从, 对, 在…); the span itself
-    otherwise.
-
-    >>> text = "通过开门说事、评理调事、便民答事，收集社情民意"
-    >>> text[slice(*preposition_core(text, 0, 16))], text[slice(*preposition_core(text, 2, 16))]
-    ('开门说事、评理调事、便民答事', '开门说事、评理调事、便民答事')
+    >>> def cores(span): return [span[slice(*core)] for core in phrase_cores(span, 0, len(span))]
+    >>> cores("从照明、无障碍设计到绿植品种选择等")
+    ['从照明、无障碍设计到绿植品种选择', '照明、无障碍设计到绿植品种选择等', '照明、无障碍设计到绿植品种选择']
+    >>> cores("办证难、用气难、出行难等"), cores("嘴巧会说、群众基础好等优势"), cores("通过开门说事、评理调事")
+    (['办证难、用气难、出行难'], ['嘴巧会说、群众基础好'], ['开门说事、评理调事'])
+    >>> cores("一等奖、二等奖"), cores("平等相待"), cores("等优势"), cores("海底隧道等多项工程的建设")
+    ([], [], [], [])
     """
     words = posseg.lcut(text[start:end])
-    if len(words) > 1 and words[0].flag == "p":
-        return start + len(words[0].word), end
-    return start, end
-
-
-def phrase_cores(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The cuts of a phrase that the article's answers make and CMRC's annotators often do not: without its list's
-    closing 等 (`list_core`), without its opening preposition (`preposition_core`), and without both.
-
-    >>> text = "从照明、无障碍设计到绿植品种选择等，都能看出"
-    >>> [text[slice(*core)] for core in phrase_cores(text, 0, 17)]
-    ['从照明、无障碍设计到绿植品种选择', '照明、无障碍设计到绿植品种选择等', '照明、无障碍设计到绿植品种选择']
-    """
-    closed = list_core(text, start, end)
-    cores = [closed, preposition_core(text, start, end), preposition_core(text, *closed)]
-    return [core for index, core in enumerate(cores) if core != (start, end) and core not in cores[:index]]
+    list_end = _list_end([word.word for word in words])
+    opening = len(words[0].word) if len(words) > 1 and words[0].flag == "p" else 0
+    cores = []
+    if list_end is not None:
+        cores.append((start, start + list_end))
+    if opening:
+        cores.append((start + opening, end))
+        if list_end is not None and opening < list_end:
+            cores.append((start + opening, start + list_end))
+    return cores
 
 
 def completes_name(name: str, span: str) -> bool:
