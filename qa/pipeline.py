@@ -28,6 +28,7 @@ from qa.retriever import Hit, HybridRetriever
 from qa.roles import answer_role
 from qa.settings import Settings
 from qa.support import Support
+from qa.text import load_word_dictionary
 from qa.verify.candidates import Reading, SpanCandidate, propose
 from qa.verify.features import FEATURES, Context, describe
 from qa.verify.verifier import VERIFIER_FILE, Verdict, Verifier
@@ -59,6 +60,7 @@ class Answerer:
         self.corpus = corpus
         self.settings = settings
         self.embedder = embedder
+        load_word_dictionary(settings.cache_dir)  # before the keyword index cuts the corpus into words
         self.retriever = HybridRetriever(
             dense, KeywordIndex(corpus.passages()), settings.dense_candidates, settings.keyword_candidates, settings.rrf_k
         )

@@ -1,0 +1,60 @@
+"""jieba's dictionary loaded from the model cache's pickle (`qa.text.load_word_dictionary`)."""
+
+import jieba
+import pytest
+
+from qa.text import load_word_dictionary
+
+SENTENCE = "大连湾海底隧道和光明路延伸工程实现通车，渤海大道全线贯通。"
+
+
+@pytest.fixture(scope="module")
+def loaded_by_jieba() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def test_first_load_writes_the_pickle_and_the_next_reads_the_same_dictionary(tmp_path, loaded_by_jieba):
+    first = jieba.Tokenizer()
+    load_word_dictionary(tmp_path, first)
+    assert first.initialized
+    assert [path.name for path in tmp_path.iterdir()] == [f"jieba-{jieba.__version__}.pickle"]
+
+    second = jieba.Tokenizer()
+    load_word_dictionary(tmp_path, second)
+    assert second.initialized
+    assert second.total == loaded_by_jieba.total
+    assert second.FREQ == loaded_by_jieba.FREQ
+    assert second.lcut(SENTENCE) == loaded_by_jieba.lcut(SENTENCE)
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x80\x05not a pickle", None])
+def test_a_damaged_pickle_is_loaded_through_jieba_and_written_again(tmp_path, loaded_by_jieba, damage):
+    load_word_dictionary(tmp_path, jieba.Tokenizer())
+    path = tmp_path / f"jieba-{jieba.__version__}.pickle"
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] if damage is None else damage)
+
+    tokenizer = jieba.Tokenizer()
+    load_word_dictionary(tmp_path, tokenizer)
+    assert tokenizer.initialized and tokenizer.FREQ == loaded_by_jieba.FREQ
+    assert path.read_bytes() == whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary file left
+
+
+def test_an_unwritable_cache_still_loads(tmp_path, loaded_by_jieba):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    tokenizer = jieba.Tokenizer()
+    load_word_dictionary(blocked / "cache", tokenizer)
+    assert tokenizer.lcut(SENTENCE) == loaded_by_jieba.lcut(SENTENCE)
+
+
+def test_another_dictionary_is_left_to_jieba(tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("渤海大道 5 ns\n", encoding="utf-8")
+    tokenizer = jieba.Tokenizer(str(words))
+    load_word_dictionary(tmp_path, tokenizer)
+    assert not tokenizer.initialized
+    assert list(tmp_path.iterdir()) == [words]
