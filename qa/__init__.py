@@ -16,16 +16,31 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 __all__ = ["Answer", "Answerer", "Evidence", "Settings", "answer"]
 
 if TYPE_CHECKING:
-    from qa.pipeline import Answerer, answer
+    from qa.pipeline import Answerer
     from qa.results import Answer, Evidence
     from qa.settings import Settings
 
 
-def __getattr__(name: str):
-    if name in ("Answerer", "answer"):
-        from qa import pipeline
+def answer(question: str) -> Answer:
+    """Answer a question about the shipped article (`qa.pipeline.answer`). The first call of a process starts loading
+    the models on a second thread before it imports the pipeline and indexes the article, so that the two overlap.
 
-        return getattr(pipeline, name)
+    >>> answer("2022年大连建成了多少处口袋公园？").text   # doctest: +SKIP
+    '112处'
+    """
+    from qa import model_registry
+
+    model_registry.preload()
+    from qa import pipeline
+
+    return pipeline.answer(question)
+
+
+def __getattr__(name: str):
+    if name == "Answerer":
+        from qa.pipeline import Answerer
+
+        return Answerer
     if name in ("Answer", "Evidence"):
         from qa import results
 

@@ -45,6 +45,9 @@ def _explanation(answerer, question: str, shown: int = 3) -> str:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from qa import model_registry
+
+    model_registry.preload()  # the models load while the pipeline is imported and the article indexed
     from qa.pipeline import Answerer
 
     answerer = Answerer.for_article()

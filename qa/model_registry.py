@@ -143,3 +143,21 @@ def reader(cache_dir: Path | None = None, quantized: bool = True, weights_path: 
             shared = encoder(cache_dir)
             _loaded[key] = OnnxReader.load(reader_dir(weights_path, cache_dir), shared.table, quantized, encoder=shared)
         return _loaded[key]
+
+
+@functools.cache
+def preload(cache_dir: Path | None = None) -> threading.Thread:
+    """Start loading the shipped encoder and reader (`reader`) on a daemon thread, once per process and cache, so that
+    a fresh process imports the pipeline and indexes its text meanwhile: ONNX Runtime and SentencePiece leave the GIL
+    to the other thread while they load (docs/benchmark.md). The answering thread then finds them loaded, or waits for
+    them; if loading fails, it loads again itself and reports the error."""
+
+    def load() -> None:
+        try:
+            reader(cache_dir)
+        except Exception:  # left for the answering thread, which meets the same error and reports it
+            pass
+
+    thread = threading.Thread(target=load, name="qa-model-preload", daemon=True)
+    thread.start()
+    return thread

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from qa import model_registry
+from qa.errors import ModelUnavailableError
 from qa.onnx_runtime import exact_int8_products
 from qa.pipeline import Answerer
 from qa.settings import REPO_DIR, Settings
@@ -37,6 +39,31 @@ def test_answering_imports_nothing_that_only_building_needs(answerer):
     loaded = json.loads(done.stdout.splitlines()[-1])
     assert [name for name in loaded if name.split(".")[0] in BUILD_ONLY or name.startswith("qa.build")] == []
     assert "qa.reader" in loaded and "qa.encoder" in loaded  # the models did run
+
+
+@pytest.mark.model
+def test_preload_loads_the_shipped_models_on_a_thread_once_per_process(answerer):
+    script = (
+        "import json\n"
+        "from qa import model_registry\n"
+        "thread = model_registry.preload()\n"
+        "assert model_registry.preload() is thread and thread.daemon\n"
+        "thread.join()\n"
+        "print(json.dumps(sorted(key[0] for key in model_registry._loaded)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_DIR, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == ["encoder", "reader"]
+
+
+def test_a_failed_preload_is_left_to_the_answering_thread(monkeypatch, tmp_path):
+    def unavailable(cache_dir=None, quantized=True):
+        raise ModelUnavailableError(f"nothing built in {cache_dir}")
+
+    monkeypatch.setattr(model_registry, "reader", unavailable)
+    uncaught = []
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    model_registry.preload(tmp_path).join()
+    assert uncaught == []
 
 
 @pytest.mark.model
