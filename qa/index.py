@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from importlib import metadata as importlib_metadata
@@ -16,6 +14,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from qa.model_cache import write_atomically
 from qa.settings import EMBED_BATCH_SIZE
 
 FORMAT_VERSION = 2  # 2: the metadata records the sha256 of the vectors
@@ -123,13 +122,11 @@ class DenseIndex:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
     def save(self, directory: Path) -> None:
-        """Write atomically: a crash leaves the old index or the new one, never half of each."""
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=directory) as tmp:
-            faiss.write_index(self._index, os.path.join(tmp, INDEX_FILE))
-            Path(tmp, METADATA_FILE).write_text(json.dumps(asdict(self.metadata), ensure_ascii=False, indent=2) + "\n")
-            os.replace(os.path.join(tmp, INDEX_FILE), directory / INDEX_FILE)
-            os.replace(os.path.join(tmp, METADATA_FILE), directory / METADATA_FILE)
+        """Write each file atomically: a crash leaves the old file or the new one, never half of one; the metadata
+        goes last, and `load` refuses an index that does not match it."""
+        metadata = json.dumps(asdict(self.metadata), ensure_ascii=False, indent=2) + "\n"
+        write_atomically(directory / INDEX_FILE, lambda temporary: faiss.write_index(self._index, str(temporary)))
+        write_atomically(directory / METADATA_FILE, lambda temporary: temporary.write_text(metadata, encoding="utf-8"))
 
     @classmethod
     def load(cls, directory: Path) -> "DenseIndex":

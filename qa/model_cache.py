@@ -1,4 +1,5 @@
-"""Folders of built models in the cache: built under a temporary name, recorded last, renamed into place.
+"""Folders of built models in the cache: built under a temporary name, recorded last, renamed into place; single
+files written the same way (`write_atomically`).
 
 A folder counts only when its record says the build was verified and every file it lists has the listed size and
 content hash, so an interrupted build, a half-copied folder, a truncated file or bytes changed in place are rebuilt,
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -26,6 +28,23 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """`write(temporary)` fills a temporary sibling of `path`, which then replaces `path` in one rename: a reader sees
+    the old file or the new one, never half of either. The temporary file is removed when `write` raises."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        temporary.chmod(0o644)  # mkstemp and safetensors create files that their owner alone can read
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def is_complete(folder: Path, record_name: str, matches: Callable[[dict], bool]) -> bool:

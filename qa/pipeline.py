@@ -22,13 +22,13 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
+from qa.model_registry import load_word_dictionary
 from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
 from qa.roles import answer_role
 from qa.settings import Settings
 from qa.support import Support
-from qa.text import load_word_dictionary
 from qa.verify.candidates import Reading, SpanCandidate, propose
 from qa.verify.features import FEATURES, Context, describe
 from qa.verify.verifier import VERIFIER_FILE, Verdict, Verifier

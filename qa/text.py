@@ -5,16 +5,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
-import pickle
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import jieba
-
-from qa.settings import default_cache_dir
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -56,44 +51,6 @@ def to_simplified(text: str) -> str:
     """
     pattern, table = _variants()
     return pattern.sub(lambda match: table[match.group()], _t2s().convert(text))
-
-
-def load_word_dictionary(cache_dir: Path | None = None, tokenizer: jieba.Tokenizer = jieba.dt) -> None:
-    """Load jieba's default dictionary (its words and their prefixes, with counts) into `tokenizer` from a pickle in
-    the model cache (`cache_dir`, None: `default_cache_dir()`), written there from jieba's own load the first time.
-    pickle reads it in 0.2 s where jieba's marshal cache takes 0.7-0.9 s (docs/benchmark.md). A tokenizer already
-    loaded, or given another dictionary, is left to jieba."""
-    if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
-        return
-    path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / f"jieba-{jieba.__version__}.pickle"
-    try:
-        with open(path, "rb") as file:
-            frequencies, total = pickle.load(file)
-        if not isinstance(frequencies, dict) or not isinstance(total, int):
-            raise ValueError(f"{path} holds no word dictionary")
-    except Exception:  # missing, or damaged: a broken pickle can raise almost any error; jieba loads it instead
-        tokenizer.initialize()
-        _write_pickle(path, (tokenizer.FREQ, tokenizer.total))
-        return
-    with tokenizer.lock:
-        if not tokenizer.initialized:
-            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = frequencies, total, True
-
-
-def _write_pickle(path: Path, value) -> None:
-    """`value` pickled to `path` through a temporary file, so that no reader sees half of it; skipped where the cache
-    cannot be written (the next process loads through jieba again)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as file:
-            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def is_cjk(char: str) -> bool:

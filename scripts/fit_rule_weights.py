@@ -20,6 +20,7 @@ import numpy as np
 from eval.datasets import load_article_set
 from eval.metrics import exact_match
 from qa.extractor import FEATURES, RULE_WEIGHTS_FILE, load_rule_weights
+from qa.model_cache import write_atomically
 from qa.pipeline import Answerer
 from qa.settings import Settings
 
@@ -89,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         "weights": weights,
         "calibration": [round(float(a), 3), round(float(b), 3)],
     }
-    tmp = RULE_WEIGHTS_FILE.with_suffix(".tmp")
-    tmp.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
-    load_rule_weights(tmp)  # refuse to replace the shipped file with one the extractor cannot read
-    tmp.replace(RULE_WEIGHTS_FILE)
+    def write(temporary: Path) -> None:
+        temporary.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+        load_rule_weights(temporary)  # refuse to replace the shipped file with one the extractor cannot read
+
+    write_atomically(RULE_WEIGHTS_FILE, write)
     print(json.dumps(fitted, indent=2))
     print(f"written to {RULE_WEIGHTS_FILE}", file=sys.stderr)
     return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import sys
 import time
@@ -26,7 +25,7 @@ from eval.datasets import EvalItem, load_squad, sample_items
 from eval.metrics import exact_match, f1_score
 from qa.document import split_sentences, strip_whitespace
 from qa.errors import QAError
-from qa.model_cache import sha256_file
+from qa.model_cache import sha256_file, write_atomically
 from qa.onnx_runtime import pad_batch
 from qa.reader import NULL_INDEX, WindowSettings, encode_windows
 from qa.build.span_model import SpanModel, TorchReader, load_base, save_shipped_weights
@@ -300,9 +299,7 @@ def _checkpoints(folder: Path) -> list[Path]:
 def save_checkpoint(folder: Path, state: dict, keep: int) -> Path:
     """Write `state` as ckpt-<step>.pt atomically (a killed run leaves no half file), keep the newest `keep`."""
     path = folder / f"ckpt-{state['step']:07d}.pt"
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    write_atomically(path, lambda temporary: torch.save(state, temporary))
     for old in _checkpoints(folder)[:-keep]:
         old.unlink()
     return path

@@ -38,6 +38,7 @@ import numpy as np
 from eval.datasets import ARTICLE_SET, EvalItem, load_article_set, load_squad
 from eval.metrics import exact_match, f1_score
 from qa.article import ARTICLE_ID
+from qa.model_cache import write_atomically
 from qa.settings import REPO_DIR, Settings, default_cache_dir
 from qa.verify.features import FEATURES, describe
 from qa.verify.verifier import VERIFIER_FILE, Verifier
@@ -335,10 +336,12 @@ def reader_identity(settings: Settings) -> dict | None:
 def save_examples(path: Path, examples: list[Example], asked: str, reader: dict | None = None) -> None:
     """Cache one source's described candidates with what was asked (`asked_key`), the features, the reader
     (`reader_identity`) and the commit they were described with."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump({"features": list(FEATURES), "commit": _commit(), "asked": asked, "reader": reader,
-                   "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
+    def write(temporary: Path) -> None:
+        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
+            json.dump({"features": list(FEATURES), "commit": _commit(), "asked": asked, "reader": reader,
+                       "examples": [vars(e) for e in examples]}, handle, ensure_ascii=False)
+
+    write_atomically(path, write)  # a describing run killed midway leaves no half-written cache
 
 
 def load_examples(path: Path, asked: str | None = None, reader: dict | None = None) -> tuple[list[Example], str] | None:
@@ -454,8 +457,8 @@ def main(argv: list[str] | None = None, factory=None) -> int:
     }
     verifier = Verifier(FEATURES, tuple(map(float, means)), tuple(map(float, scales)), tuple(map(float, coef)),
                         intercept, threshold, provenance)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(verifier.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    text = json.dumps(verifier.to_dict(), ensure_ascii=False, indent=1) + "\n"
+    write_atomically(args.out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(f"verifier: {len(FEATURES)} features, {len(y)} candidates of {len(examples)} questions; threshold "
           f"{threshold:.2f}; out of fold: article tune {tune}, squad {held_out['squad']}; written to {args.out}")
     return 0

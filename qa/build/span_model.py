@@ -19,7 +19,7 @@ from transformers import AutoConfig, AutoModel
 from transformers.utils import logging as hf_logging
 
 from qa.errors import ReaderUnavailableError
-from qa.model_cache import sha256_file
+from qa.model_cache import sha256_file, write_atomically
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.reader import SpanReader, WindowSettings
 from qa.tokenization import Tokenizer, load_tokenizer
@@ -146,10 +146,7 @@ def save_shipped_weights(model: SpanModel, window: WindowSettings, out_dir: Path
     out_dir.mkdir(parents=True, exist_ok=True)
     weights_path = out_dir / WEIGHTS_FILE
     state = {name: param.detach().to(torch.float16).contiguous() for name, param in model.shipped_parameters().items()}
-    tmp = weights_path.with_suffix(".tmp")
-    save_file(state, tmp, metadata={"format_version": str(FORMAT_VERSION)})
-    tmp.chmod(0o644)  # safetensors creates files readable by their owner only
-    tmp.replace(weights_path)
+    write_atomically(weights_path, lambda temporary: save_file(state, temporary, metadata={"format_version": str(FORMAT_VERSION)}))
     meta = {
         "format_version": FORMAT_VERSION,
         "window": asdict(window),
@@ -162,10 +159,8 @@ def save_shipped_weights(model: SpanModel, window: WindowSettings, out_dir: Path
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **record,
     }
-    meta_path = weights_path.with_suffix(".json")
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(meta_path)
+    text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+    write_atomically(weights_path.with_suffix(".json"), lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return weights_path
 
 

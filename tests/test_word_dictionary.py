@@ -1,9 +1,9 @@
-"""jieba's dictionary loaded from the model cache's pickle (`qa.text.load_word_dictionary`)."""
+"""jieba's dictionary loaded from the model cache's pickle (`qa.model_registry.load_word_dictionary`)."""
 
 import jieba
 import pytest
 
-from qa.text import load_word_dictionary
+from qa.model_registry import load_word_dictionary
 
 SENTENCE = "大连湾海底隧道和光明路延伸工程实现通车，渤海大道全线贯通。"
 
