@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import re
 
-import jieba.posseg as posseg
-
 from qa.labels import ROLES
 from qa.question import ORG, PERSON, PLACE, TYPED_KINDS, Question
 from qa.rules import ADDRESS_UNITS, address_units, candidates
+from qa.text import tagged_words
 
 # Words around a name that are not part of it: honorifics and callings ("阮爱馨女士", "建筑师博罗米尼").
 HONORIFICS = "女士 先生 小姐 夫人 博士 教授 老师 同志 作家 建筑师 画家 演员 歌手 导演 总统 总理 国王 皇帝 将军 球员 选手".split()
@@ -66,9 +65,9 @@ def phrase_cores(text: str, start: int, end: int) -> list[tuple[int, int]]:
     >>> cores("一等奖、二等奖"), cores("平等相待"), cores("等优势"), cores("海底隧道等多项工程的建设")
     ([], [], [], [])
     """
-    words = posseg.lcut(text[start:end])
-    list_end = _list_end([word.word for word in words])
-    opening = len(words[0].word) if len(words) > 1 and words[0].flag == "p" else 0
+    words = tagged_words(text[start:end])
+    list_end = _list_end([word for word, _ in words])
+    opening = len(words[0][0]) if len(words) > 1 and words[0][1] == "p" else 0
     cores = []
     if list_end is not None:
         cores.append((start, start + list_end))

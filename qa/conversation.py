@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jieba
-import jieba.posseg as posseg
-
-jieba.setLogLevel(logging.WARNING)
+from qa.text import tagged_words
 
 # Chinese pronouns that stand for something named earlier ("其" only as a whole word: not 其中, 其他, 尤其).
 PRONOUNS_ZH = frozenset({"它", "它们", "他", "她", "他们", "她们", "其"})
@@ -173,7 +169,7 @@ def _names_something(phrase: _Phrase) -> bool:
 
 def _noun_phrases(question: str) -> list[_Phrase]:
     """Maximal runs of nouns, with the words jieba mistags inside names, joined across 的 ("大连市的市长")."""
-    tokens = [(t.word, t.flag) for t in posseg.lcut(question)]
+    tokens = tagged_words(question)
     nounish = [False] * len(tokens)
     for i, (word, flag) in enumerate(tokens):
         before = tokens[i - 1] if i > 0 else ("", "")
@@ -215,7 +211,7 @@ def _joins(tokens: list[tuple[str, str]], nounish: list[bool], j: int) -> bool:
 
 
 def _resolve_chinese(question: str, entity: str) -> str:
-    tokens = [(t.word, t.flag) for t in posseg.lcut(question)]
+    tokens = tagged_words(question)
     out: list[str] = []
     i = 0
     while i < len(tokens):

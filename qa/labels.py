@@ -36,14 +36,13 @@ from __future__ import annotations
 import itertools
 import re
 
-import jieba.posseg as posseg
 
 from qa.question import (
     COUNTING_UNITS, DATE, MEASURE_QUESTION_WORDS, MONEY_NOUNS_EN, NOUN_FLAGS, NUMBER, PERSON, PHRASE, QUOTED_NAME_RE,
     WHEN_ASKED_ZH, Question, units_compatible,
 )
 from qa.rules import DURATION_RE, unit_of
-from qa.text import is_cjk
+from qa.text import is_cjk, tagged_words
 
 
 # Measure words by what they measure; the words of one kind name the same measure ("全长" / "长度").
@@ -290,11 +289,11 @@ def _item_keys(items: list[str]) -> list[str]:
     """What tells each enumerated item apart: the first item's last word and the last item's first word (the words
     around the list belong to all: 累计归集、提取和个贷发放总额 -> 归集, 提取, 个贷), the middle ones whole."""
     keys = list(items)
-    first, last = list(posseg.cut(items[0])), list(posseg.cut(items[-1]))
-    if first and len(first[-1].word) > 1:
-        keys[0] = first[-1].word
-    if last and len(last[0].word) > 1:
-        keys[-1] = last[0].word
+    first, last = tagged_words(items[0]), tagged_words(items[-1])
+    if first and len(first[-1][0]) > 1:
+        keys[0] = first[-1][0]
+    if last and len(last[0][0]) > 1:
+        keys[-1] = last[0][0]
     return keys
 
 
@@ -457,7 +456,7 @@ def _noun_after(text: str) -> str | None:
     quoted = QUOTED_NAME_RE.match(text)
     if quoted is not None:
         return quoted.group()
-    words = [(pair.word, pair.flag) for pair in posseg.cut(_CLAUSE_END_RE.split(text, maxsplit=1)[0])]
+    words = tagged_words(_CLAUSE_END_RE.split(text, maxsplit=1)[0])
     modifier = ""
     if len(words) > 1 and words[0][1] in _MODIFIER_FLAGS and words[1][1] in NOUN_FLAGS:
         modifier, words = words[0][0], words[1:]

@@ -22,7 +22,7 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.model_registry import load_word_dictionary
+from qa.model_registry import load_word_dictionary, load_word_tags
 from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
@@ -61,6 +61,7 @@ class Answerer:
         self.settings = settings
         self.embedder = embedder
         load_word_dictionary(settings.cache_dir)  # before the keyword index cuts the corpus into words
+        load_word_tags(settings.cache_dir)
         self.retriever = HybridRetriever(
             dense, KeywordIndex(corpus.passages()), settings.dense_candidates, settings.keyword_candidates, settings.rrf_k
         )

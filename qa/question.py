@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from qa.errors import EmptyQuestionError
-from qa.text import is_english, to_simplified, word_tokens
+from qa.text import is_english, tagged_words, to_simplified, word_tokens
 
 # Expected answer kinds; "phrase" is the fallback for what/how/why questions.
 NUMBER, DATE, DURATION, PERSON, PLACE, ORG, NAMED, LIST, PHRASE = (
@@ -241,9 +241,7 @@ def analyse_question(raw: str, max_chars: int) -> Question:
 
 def _tags(text: str) -> tuple[tuple[str, str], ...]:
     """(word, part of speech) of `text` by jieba: the names (`_entities`) and specific words (`qa.support`) of a question."""
-    import jieba.posseg as posseg
-
-    return tuple((pair.word, pair.flag) for pair in posseg.cut(text))
+    return tuple(tagged_words(text))
 
 
 # Question words that stand where the answer would stand in a statement ("下足了什么功夫" ~ "下足了“绣花”功夫").
@@ -442,8 +440,6 @@ def _counted(text: str, unit: str | None) -> str | None:
     >>> _counted("大连选树了多少名“十佳新时代最美职工”？", "名")
     '“十佳新时代最美职工”'
     """
-    import jieba.posseg as posseg
-
     match = re.search(r"(?:多少|几)", text)
     if match is None:
         return None
@@ -454,10 +450,10 @@ def _counted(text: str, unit: str | None) -> str | None:
     if quoted is not None:
         return quoted.group()
     noun = ""
-    for pair in posseg.cut(tail):
-        if pair.flag not in NOUN_FLAGS:
+    for word, flag in tagged_words(tail):
+        if flag not in NOUN_FLAGS:
             break
-        noun += pair.word
+        noun += word
     return noun if len(noun) >= 2 else None
 
 

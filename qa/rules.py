@@ -6,7 +6,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-import jieba.posseg as posseg
 
 from qa.question import (
     DATE,
@@ -23,7 +22,7 @@ from qa.question import (
     ends_as_asked,
     units_compatible,
 )
-from qa.text import is_cjk
+from qa.text import is_cjk, tagged_words
 
 _DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"  # 6,476 whole, not its tail 476
 _CN_DIGITS = r"[一二两三四五六七八九十百千]+"
@@ -210,9 +209,9 @@ def quoted_spans(text: str) -> list[Span]:
 def _words(text: str) -> tuple[tuple[int, int, str, str], ...]:
     """(start, end, word, part of speech) of each jieba word; cached, as the same sentences come back question after question."""
     out, position = [], 0
-    for pair in posseg.cut(text):
-        out.append((position, position + len(pair.word), pair.word, pair.flag))
-        position += len(pair.word)
+    for word, flag in tagged_words(text):
+        out.append((position, position + len(word), word, flag))
+        position += len(word)
     return tuple(out)
 
 

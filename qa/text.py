@@ -53,6 +53,13 @@ def to_simplified(text: str) -> str:
     return pattern.sub(lambda match: table[match.group()], _t2s().convert(text))
 
 
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """jieba's words of `text`, each with its part of speech (n, v, p, ns…)."""
+    import jieba.posseg  # on first use, so that `qa.model_registry.load_word_tags` can give it its table first
+
+    return [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+
+
 def is_cjk(char: str) -> bool:
     return bool(_CJK_RE.match(char))
 

@@ -1,9 +1,14 @@
-"""jieba's dictionary loaded from the model cache's pickle (`qa.model_registry.load_word_dictionary`)."""
+"""jieba's dictionary and word tags loaded from the model cache's pickles (`qa.model_registry.load_word_dictionary`,
+`load_word_tags`)."""
+
+import subprocess
+import sys
 
 import jieba
 import pytest
 
 from qa.model_registry import load_word_dictionary
+from qa.settings import REPO_DIR
 
 SENTENCE = "大连湾海底隧道和光明路延伸工程实现通车，渤海大道全线贯通。"
 
@@ -58,3 +63,47 @@ def test_another_dictionary_is_left_to_jieba(tmp_path):
     load_word_dictionary(tmp_path, tokenizer)
     assert not tokenizer.initialized
     assert list(tmp_path.iterdir()) == [words]
+
+
+TAGS_SCRIPT = """
+import sys
+from qa.model_registry import load_word_dictionary, load_word_tags
+if sys.argv[2] == "posseg first":
+    import jieba.posseg
+load_word_dictionary(sys.argv[1])
+load_word_tags(sys.argv[1])
+import jieba.posseg
+table = jieba.posseg.dt.word_tag_tab
+jieba.posseg.dt.load_word_tag(jieba.posseg.dt.tokenizer.get_dict_file())  # jieba's own table, read again
+assert table == jieba.posseg.dt.word_tag_tab, "another table"
+print(jieba.posseg.lcut(sys.argv[3]))
+"""
+
+
+def _tags_in_fresh_process(cache, order: str = "") -> str:
+    """jieba.posseg's tags of SENTENCE in a new process (it is imported once a process), after `load_word_tags`."""
+    done = subprocess.run([sys.executable, "-c", TAGS_SCRIPT, str(cache), order, SENTENCE],
+                          cwd=REPO_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_word_tags_are_jiebas_own_first_from_jieba_then_from_the_cache(tmp_path):
+    import jieba.posseg
+
+    expected = str(jieba.posseg.lcut(SENTENCE)) + "\n"
+    path = tmp_path / f"jieba-{jieba.__version__}-tags.pickle"
+    assert _tags_in_fresh_process(tmp_path) == expected
+    assert path.is_file()
+    written = path.stat().st_mtime_ns
+    assert _tags_in_fresh_process(tmp_path) == expected
+    assert path.stat().st_mtime_ns == written  # read, not written again
+
+    path.write_bytes(b"\x80\x05not a pickle")
+    assert _tags_in_fresh_process(tmp_path) == expected
+    assert path.stat().st_size > 1_000_000  # written again from jieba's table
+
+
+def test_word_tags_imported_before_are_left_as_they_are(tmp_path):
+    _tags_in_fresh_process(tmp_path, "posseg first")
+    assert not list(tmp_path.glob("*-tags.pickle"))
