@@ -3,6 +3,7 @@
 So a second `Answerer.from_texts` costs only the embedding of its texts. The folders live in the cache
 (`Settings.cache_dir`), named by the hashes of what they were built from: new weights get new folders, and a damaged
 or half-written one is rebuilt (`qa.model_cache`). Building imports `qa.build` (torch); answering never does.
+jieba's dictionary and word-tag table load from pickles in the same cache (`load_word_dictionary`, `load_word_tags`).
 """
 
 from __future__ import annotations
@@ -122,20 +123,15 @@ def load_word_dictionary(cache_dir: Path | None = None, tokenizer=None) -> None:
     if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
         return
     path = cache_root(cache_dir) / f"jieba-{jieba.__version__}.pickle"
-    try:
-        with open(path, "rb") as file:
-            frequencies, total = pickle.load(file)
-        if not isinstance(frequencies, dict) or not isinstance(total, int):
-            raise ValueError(f"{path} holds no word dictionary")
-    except Exception:  # missing, or damaged: a broken pickle can raise almost any error; jieba loads it instead
+    cached = _read_pickle(path, lambda value: isinstance(value, tuple) and len(value) == 2
+                          and isinstance(value[0], dict) and isinstance(value[1], int))
+    if cached is None:
         tokenizer.initialize()
-        dictionary = pickle.dumps((tokenizer.FREQ, tokenizer.total), protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(OSError):  # an unwritable cache: the next process loads through jieba again
-            write_atomically(path, lambda temporary: temporary.write_bytes(dictionary))
+        _write_pickle(path, (tokenizer.FREQ, tokenizer.total))
         return
     with tokenizer.lock:
         if not tokenizer.initialized:
-            tokenizer.FREQ, tokenizer.total, tokenizer.initialized = frequencies, total, True
+            (tokenizer.FREQ, tokenizer.total), tokenizer.initialized = cached, True
 
 
 def load_word_tags(cache_dir: Path | None = None) -> None:
@@ -148,17 +144,11 @@ def load_word_tags(cache_dir: Path | None = None) -> None:
     if "jieba.posseg" in sys.modules or not jieba.dt.initialized or jieba.dt.dictionary != jieba.DEFAULT_DICT:
         return
     path = cache_root(cache_dir) / f"jieba-{jieba.__version__}-tags.pickle"
-    try:
-        with open(path, "rb") as file:
-            table = pickle.load(file)
-        if not isinstance(table, dict) or not table:
-            raise ValueError(f"{path} holds no word tags")
-    except Exception:  # missing, or damaged: a broken pickle can raise almost any error; jieba reads its own
+    table = _read_pickle(path, lambda value: isinstance(value, dict) and bool(value))
+    if table is None:
         import jieba.posseg
 
-        tags = pickle.dumps(jieba.posseg.dt.word_tag_tab, protocol=pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(OSError):  # an unwritable cache: the next process reads jieba's text again
-            write_atomically(path, lambda temporary: temporary.write_bytes(tags))
+        _write_pickle(path, jieba.posseg.dt.word_tag_tab)
         return
     with _tags_lock:
         if "jieba.posseg" in sys.modules:
@@ -171,6 +161,24 @@ def load_word_tags(cache_dir: Path | None = None) -> None:
         finally:
             del jieba.dt.get_dict_file
         jieba.posseg.dt.word_tag_tab = table
+
+
+def _read_pickle(path: Path, valid: Callable[[object], bool]):
+    """What the pickle at `path` holds, when `valid` accepts it; None when it is missing or damaged."""
+    try:
+        with open(path, "rb") as file:
+            value = pickle.load(file)
+    except Exception:  # a broken pickle can raise almost any error
+        return None
+    return value if valid(value) else None
+
+
+def _write_pickle(path: Path, value) -> None:
+    """`value` pickled to `path` whole or not at all; nothing where the cache cannot be written (the next process
+    builds it again)."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(OSError):
+        write_atomically(path, lambda temporary: temporary.write_bytes(data))
 
 
 def _has_tokenizer(record: dict) -> bool:
