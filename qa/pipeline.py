@@ -22,7 +22,6 @@ from qa.errors import ReaderUnavailableError
 from qa.extractor import SENTENCES_READ, Candidate, RuleExtractor
 from qa.index import DenseIndex, load_or_build
 from qa.keyword import KeywordIndex
-from qa.model_registry import load_word_dictionary, load_word_tags
 from qa.question import Question, analyse_question
 from qa.results import Answer, Evidence
 from qa.retriever import Hit, HybridRetriever
@@ -32,6 +31,7 @@ from qa.support import Support
 from qa.verify.candidates import Reading, SpanCandidate, propose
 from qa.verify.features import FEATURES, Context, describe
 from qa.verify.verifier import VERIFIER_FILE, Verdict, Verifier
+from qa.word_tables import load_word_dictionary, load_word_tags
 
 # The reader reads the paragraphs of the top sentences (`_read`): this many sentences' paragraphs, at most this many
 # characters (a CMRC paragraph whole; about four of the article's).

@@ -20,6 +20,11 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "dalian-qa"
 
 
+def cache_root(cache_dir: Path | None) -> Path:
+    """The cache folder `cache_dir` (None: `default_cache_dir()`), absolute."""
+    return (Path(cache_dir) if cache_dir is not None else default_cache_dir()).expanduser().resolve()
+
+
 def default_index_dir() -> Path:
     """The index of the shipped article: $QA_INDEX_DIR, else `index/` at the top of the repository."""
     env = os.environ.get("QA_INDEX_DIR")

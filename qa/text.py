@@ -55,7 +55,7 @@ def to_simplified(text: str) -> str:
 
 def tagged_words(text: str) -> list[tuple[str, str]]:
     """jieba's words of `text`, each with its part of speech (n, v, p, ns…)."""
-    import jieba.posseg  # on first use, so that `qa.model_registry.load_word_tags` can give it its table first
+    import jieba.posseg  # on first use, so that `qa.word_tables.load_word_tags` can give it its table first
 
     return [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
 

@@ -1,4 +1,4 @@
-"""jieba's dictionary and word tags loaded from the model cache's pickles (`qa.model_registry.load_word_dictionary`,
+"""jieba's dictionary and word tags loaded from the model cache's pickles (`qa.word_tables.load_word_dictionary`,
 `load_word_tags`)."""
 
 import subprocess
@@ -7,7 +7,7 @@ import sys
 import jieba
 import pytest
 
-from qa.model_registry import load_word_dictionary
+from qa.word_tables import load_word_dictionary
 from qa.settings import REPO_DIR
 
 SENTENCE = "大连湾海底隧道和光明路延伸工程实现通车，渤海大道全线贯通。"
@@ -67,7 +67,7 @@ def test_another_dictionary_is_left_to_jieba(tmp_path):
 
 TAGS_SCRIPT = """
 import sys
-from qa.model_registry import load_word_dictionary, load_word_tags
+from qa.word_tables import load_word_dictionary, load_word_tags
 if sys.argv[2] == "posseg first":
     import jieba.posseg
 load_word_dictionary(sys.argv[1])
