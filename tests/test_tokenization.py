@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from eval.datasets import ARTICLE_SET, FRESH_SET
+from eval.datasets import ARTICLE_SET, DEV_SET, FRESH_SET
 from qa.tokenization import SENTENCEPIECE_FILE, TOKENIZER_FILE, load_tokenizer
 
 pytestmark = pytest.mark.model
@@ -19,7 +19,7 @@ def both(embedder):
 
 
 def _questions() -> list[str]:
-    return [json.loads(line)["question"] for path in (ARTICLE_SET, FRESH_SET)
+    return [json.loads(line)["question"] for path in (ARTICLE_SET, FRESH_SET, DEV_SET)
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
