@@ -129,6 +129,9 @@ class LazyAnswerer:
 
 def load_answerer() -> Answerer:
     """The real engine over the shipped article (builds `index/` on first run, printing progress)."""
+    from qa import model_registry
+
+    model_registry.preload()  # the models load while the pipeline is imported and the article indexed
     from qa import Answerer
 
     return Answerer.for_article()
