@@ -39,7 +39,7 @@ from eval.datasets import ARTICLE_SET, EvalItem, load_article_set, load_squad
 from eval.metrics import exact_match, f1_score
 from qa.article import ARTICLE_ID
 from qa.model_cache import write_atomically
-from qa.settings import REPO_DIR, Settings, default_cache_dir
+from qa.settings import REPO_DIR, Settings, cache_root
 from qa.verify.features import FEATURES, describe
 from qa.verify.verifier import VERIFIER_FILE, Verifier
 from training.sample_squad import leading_groups, path_and_number
@@ -398,7 +398,7 @@ def main(argv: list[str] | None = None, factory=None) -> int:
         factory = SharedModelsFactory()
     settings = Settings()
     reader = reader_identity(settings)
-    cache = args.examples or (settings.cache_dir or default_cache_dir()) / "verifier-examples"
+    cache = args.examples or cache_root(settings.cache_dir) / "verifier-examples"
     rng = random.Random(args.seed)
     examples, question_weights, described_at = [], [], {}
     progress = _progress(args.quiet)
