@@ -14,7 +14,7 @@ from types import MappingProxyType
 ARTICLE_SET = Path(__file__).resolve().parent / "questions.jsonl"
 # A second round written afresh in citizens' words, all held out (split "report"): never tuned on.
 FRESH_SET = Path(__file__).resolve().parent / "fresh_questions.jsonl"
-# A development round written afresh (split "tune": read freely, never fitted on): errors are studied here, not on "report".
+# A development round written afresh (split "tune": read freely, never fitted on): where errors are studied.
 DEV_SET = Path(__file__).resolve().parent / "dev_questions.jsonl"
 SPLITS = ("tune", "report")
 ARTICLE_KINDS = (

@@ -1,9 +1,8 @@
 """The article's question sets point at the article's own text; the fresh round is held out and new, and the
 development round asks nothing that another set asks."""
 
-import pytest
-
 import opencc
+import pytest
 
 from eval.datasets import ARTICLE_SET, DEV_SET, FRESH_SET, load_article_set
 from qa.article import read_article
