@@ -9,6 +9,7 @@ each, how often its best span is a gold answer and how often it agrees with a re
 unanswerable passages). Only tune questions are recorded: the report split stays unseen.
 
     python -m training.tune_reads record --out tune_reads.json             # here, with the shipped pipeline
+    python -m training.tune_reads record --set eval/dev_questions.jsonl --out dev_reads.json   # the development round
     python -m training.tune_reads score tune_reads.json --base-dir BASE --reference qa/models/reader.safetensors \\
         EXPORT_DIR ...                                                    # where the candidates are
     python -m training.tune_reads squad tune_reads.json --out article-tune.json [--folds 2 --hold-out 0]
@@ -47,15 +48,16 @@ class _RecordingReader:
         return self.reader.joined_question(question, terms)
 
 
-def record(out: Path) -> int:
-    """Answer every tune question through the shipped pipeline, keeping what its reader read; returns how many."""
+def record(out: Path, question_set: Path = ARTICLE_SET) -> int:
+    """Answer every tune question of `question_set` through the shipped pipeline, keeping what its reader read;
+    returns how many reads."""
     from qa.pipeline import Answerer, shipped_reader
     from qa.settings import Settings
 
     recorder = _RecordingReader(shipped_reader(Settings()))
     answerer = Answerer.for_article(reader=recorder)
     records = []
-    for item in load_article_set(ARTICLE_SET).items:
+    for item in load_article_set(question_set).items:
         if item.split != "tune":
             continue
         recorder.reads.clear()
@@ -157,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     recording = commands.add_parser("record", help="record the reader's inputs on the tune split")
     recording.add_argument("--out", type=Path, required=True)
+    recording.add_argument("--set", type=Path, default=ARTICLE_SET, dest="question_set",
+                           help="article question set whose tune questions are asked (default: eval/questions.jsonl)")
     scoring = commands.add_parser("score", help="score reader exports on recorded inputs")
     scoring.add_argument("reads", type=Path)
     scoring.add_argument("exports", type=Path, nargs="+", help="folders holding reader.safetensors and reader.json")
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         answerable = sum(not qa["is_impossible"] for qa in qas)
         print(f"{len(qas)} examples ({answerable} answerable, {len(qas) - answerable} unanswerable) written to {args.out}")
     elif args.command == "record":
-        print(f"{record(args.out)} reads written to {args.out}")
+        print(f"{record(args.out, args.question_set)} reads written to {args.out}")
     else:
         score(args.reads, args.base_dir, args.reference, args.exports, args.sure)
     return 0
